@@ -1,0 +1,110 @@
+import type { Kysely } from 'kysely';
+import { AdapterError } from '../errors.ts';
+import type { Database } from '../storage/database.ts';
+import { applyCommands, type ApplyContext } from './apply-commands.ts';
+import type { Command, CommandOutcome } from './commands.ts';
+
+export interface GroupCommitOptions {
+  /** How long the first command of a batch waits for company, in ms. Default 5. */
+  intervalMs?: number;
+  /** Largest batch; a full batch is flushed at once. Default 256. */
+  maxBatch?: number;
+  /** Batches in flight at once (each holds one connection). Default 2. */
+  concurrency?: number;
+}
+
+interface Waiting {
+  command: Command;
+  resolve: (outcome: CommandOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: commands from many callers and instances share one transaction, flushed every
+ * few milliseconds or when the batch is full; each caller hears back only after that
+ * transaction committed. A command whose instance is in a batch still in flight waits for the
+ * next batch, so one instance's commands apply in arrival order and never race each other.
+ */
+export class GroupCommitter {
+  readonly #db: Kysely<Database>;
+  readonly #ctx: ApplyContext;
+  readonly #intervalMs: number;
+  readonly #maxBatch: number;
+  readonly #concurrency: number;
+  #queue: Waiting[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #busyInstances = new Set<string>();
+  #closed = false;
+
+  constructor(db: Kysely<Database>, ctx: ApplyContext, options: GroupCommitOptions = {}) {
+    this.#db = db;
+    this.#ctx = ctx;
+    this.#intervalMs = options.intervalMs ?? 5;
+    this.#maxBatch = options.maxBatch ?? 256;
+    this.#concurrency = options.concurrency ?? 2;
+  }
+
+  /** Queues a command; resolves with its outcome after its batch committed, rejects if the batch failed. */
+  submit(command: Command): Promise<CommandOutcome> {
+    if (this.#closed) return Promise.reject(new AdapterError('RUNTIME_CLOSED', '运行时已关闭 runtime is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ command, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Flushes what is queued and waits for every batch in flight. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#queue.length > 0 || this.#inFlight.size > 0) {
+      this.#flush();
+      await Promise.race(this.#inFlight);
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    if (this.#queue.length >= this.#maxBatch) {
+      this.#flush();
+    } else if (!this.#timer && this.#queue.length > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#flush();
+      }, this.#intervalMs);
+    }
+  }
+
+  #flush(): void {
+    while (this.#inFlight.size < this.#concurrency && this.#queue.length > 0) {
+      const batch: Waiting[] = [];
+      const rest: Waiting[] = [];
+      for (const w of this.#queue) {
+        if (batch.length < this.#maxBatch && !this.#busyInstances.has(w.command.instanceId)) batch.push(w);
+        else rest.push(w);
+      }
+      if (batch.length === 0) break;
+      this.#queue = rest;
+      const ids = new Set(batch.map((w) => w.command.instanceId));
+      for (const id of ids) this.#busyInstances.add(id);
+      const run = this.#run(batch).finally(() => {
+        for (const id of ids) this.#busyInstances.delete(id);
+        this.#inFlight.delete(run);
+        this.#schedule();
+      });
+      this.#inFlight.add(run);
+    }
+  }
+
+  async #run(batch: Waiting[]): Promise<void> {
+    try {
+      const outcomes = await this.#db
+        .transaction()
+        .execute((trx) => applyCommands(trx, batch.map((w) => w.command), this.#ctx, { savepoints: true }));
+      batch.forEach((w, i) => w.resolve(outcomes[i] as CommandOutcome));
+    } catch (error) {
+      this.#ctx.partitions.forget();
+      for (const w of batch) w.reject(error);
+    }
+  }
+}

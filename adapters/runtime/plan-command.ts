@@ -1,0 +1,126 @@
+import { GENESIS_HASH } from '../audit/audit-hash.ts';
+import { sealAuditRow, type AuditRow } from '../audit/append-audit-events.ts';
+import { ConflictError } from '../errors.ts';
+import type { Command, CommandResult } from './commands.ts';
+import { planEffects, type EffectPlan } from './effect-plan.ts';
+import { SYSTEM_ACTOR, type CompiledDefinition, type EnginePort, type InstanceSnapshot, type StepResult } from './engine-port.ts';
+import type { LoadedInstance } from './loaded-instance.ts';
+
+/** Everything one command writes, computed before the first write. */
+export interface CommandPlan {
+  command: Command;
+  instanceId: string;
+  region: string;
+  department: string;
+  /** Set for a start: the row to insert (version 1). */
+  insert?: { definitionId: string; definitionVersion: number; businessKey: string | null };
+  /** Version the instance must still be at (sends and timers). */
+  expectedVersion?: number;
+  snapshot: InstanceSnapshot;
+  audit: AuditRow;
+  effects: EffectPlan;
+  now: number;
+  /** Filled in after the insert for a start (the receipt number is drawn by the database). */
+  result: CommandResult;
+}
+
+/**
+ * Runs the engine for one command against its loaded instance and lays out every row the
+ * command will write: snapshot, chained audit row, timers, tasks, alerts, outbox.
+ * Returns `'stale'` for a timer the instance no longer expects. Pure apart from alert ids.
+ *
+ * @throws EngineError from the engine (nothing has been written); ConflictError when
+ *   `expectedVersion` no longer matches the loaded row.
+ */
+export function planCommand(
+  engine: EnginePort,
+  command: Command,
+  definition: CompiledDefinition,
+  loaded: LoadedInstance | undefined,
+  now: number,
+): CommandPlan | 'stale' {
+  let stepped: StepResult;
+  let payload: Record<string, unknown>;
+  if (command.kind === 'start') {
+    stepped = engine.startInstance(definition, {
+      data: command.data,
+      actor: command.actor,
+      now,
+      department: command.department,
+      region: command.region,
+    });
+    payload = { data: command.data, department: command.department, region: command.region, to: stepped.record.to };
+    if (command.businessKey !== undefined) payload['businessKey'] = command.businessKey;
+  } else if (loaded === undefined) {
+    throw new Error('internal: a send or timer command needs its loaded instance');
+  } else if (command.kind === 'send') {
+    if (command.expectedVersion !== undefined && command.expectedVersion !== loaded.version) {
+      throw new ConflictError(command.instanceId, command.expectedVersion, loaded.version);
+    }
+    const event = { type: command.event.type, actor: command.actor, ...(command.event.payload ? { payload: command.event.payload } : {}) };
+    stepped = engine.step(definition, loaded.snapshot, event, now);
+    payload = { from: stepped.record.from, to: stepped.record.to };
+    if (stepped.record.payload !== undefined) payload['payload'] = stepped.record.payload;
+  } else {
+    if (loaded.snapshot.timers[command.timerId] !== command.dueAt) return 'stale';
+    const event = { type: 'govflow.timer' as const, timerId: command.timerId, dueAt: command.dueAt, actor: SYSTEM_ACTOR };
+    stepped = engine.step(definition, loaded.snapshot, event, now);
+    payload = {
+      timerId: command.timerId,
+      dueAt: command.dueAt,
+      firedAt: now,
+      lateMs: Math.max(0, now - command.dueAt),
+      from: stepped.record.from,
+      to: stepped.record.to,
+    };
+  }
+  const instanceId = command.instanceId;
+  const snapshot = stepped.snapshot;
+  const seq = loaded ? loaded.version + 1 : 1;
+  if (snapshot.seq !== seq) {
+    throw new Error(`internal: engine returned seq ${snapshot.seq}, expected ${seq} for ${instanceId}`);
+  }
+  const region = loaded?.region ?? (command.kind === 'start' ? command.region : '');
+  const department = loaded?.department ?? snapshot.department;
+  const audit = sealAuditRow({
+    instanceId,
+    seq,
+    region,
+    type: stepped.record.type,
+    actor: JSON.parse(JSON.stringify(stepped.record.actor)) as Record<string, unknown>,
+    payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown>,
+    occurredAt: now,
+    prevHash: loaded?.auditHead ?? GENESIS_HASH,
+  });
+  const effects = planEffects(instanceId, seq, stepped.effects);
+  effects.outbox.push({
+    idempotencyKey: `${instanceId}:${seq}:${effects.outbox.length}`,
+    topic: 'instance.changed',
+    payload: { instanceId, seq, type: audit.type, from: stepped.record.from, to: stepped.record.to, status: snapshot.status, outcome: snapshot.outcome ?? null },
+  });
+  const plan: CommandPlan = {
+    command,
+    instanceId,
+    region,
+    department,
+    snapshot,
+    audit,
+    effects,
+    now,
+    result: {
+      instanceId,
+      receiptNo: loaded?.receiptNo ?? '',
+      version: seq,
+      status: snapshot.status,
+      outcome: snapshot.outcome ?? null,
+      state: snapshot.value,
+      duplicate: false,
+    },
+  };
+  if (command.kind === 'start') {
+    plan.insert = { definitionId: definition.id, definitionVersion: definition.version, businessKey: command.businessKey ?? null };
+  } else if (loaded) {
+    plan.expectedVersion = loaded.version;
+  }
+  return plan;
+}

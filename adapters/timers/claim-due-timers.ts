@@ -1,0 +1,92 @@
+import { sql } from 'kysely';
+import type { Executor } from '../storage/database.ts';
+
+/** A due timer taken off the table by this transaction. */
+export interface ClaimedTimer {
+  instanceId: string;
+  timerId: string;
+  clock: string;
+  region: string;
+  dueAt: number;
+  attempts: number;
+  /** Claim instant by the clock used (epoch ms): the fired event's `now`. */
+  firedAt: number;
+}
+
+/**
+ * Takes up to `limit` due timers: deletes them and returns them, in due order. Rows locked
+ * by another node are skipped, and so are timers whose instance row is locked by a command
+ * in flight (they are picked up next round), so a claim never waits and never deadlocks with
+ * a command. The claim belongs to `trx`: if it rolls back, the timers are due again.
+ *
+ * @param at epoch ms to compare with; omitted, the database clock `now()` decides.
+ */
+export async function claimDueTimers(trx: Executor, limit: number, at?: number): Promise<ClaimedTimer[]> {
+  const now = at === undefined ? sql`now()` : sql`cast(${new Date(at).toISOString()} as timestamptz)`;
+  const { rows } = await sql<{
+    instance_id: string;
+    timer_id: string;
+    clock: string;
+    region: string;
+    due_at: Date;
+    attempts: number;
+    fired_at: number;
+  }>`
+    delete from timers
+    where (instance_id, timer_id) in (
+      select t.instance_id, t.timer_id
+      from timers as t join instances as i on i.id = t.instance_id
+      where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
+      order by t.due_at
+      limit ${limit}
+      for update of t, i skip locked)
+    returning instance_id, timer_id, clock, region, due_at, attempts,
+              cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at`.execute(trx);
+  return rows
+    .map((r) => ({
+      instanceId: r.instance_id,
+      timerId: r.timer_id,
+      clock: r.clock,
+      region: r.region,
+      dueAt: r.due_at.getTime(),
+      attempts: r.attempts,
+      firedAt: r.fired_at,
+    }))
+    .sort((a, b) => a.dueAt - b.dueAt);
+}
+
+/**
+ * Puts back timers whose firing failed, retried after a backoff (1 s, 2 s, 4 s … capped at one
+ * hour) through `retry_at`; `due_at` stays as armed, so the retried event still matches the
+ * instance's expectation. After `maxAttempts` a timer is parked (`retry_at = infinity`) with its
+ * last error, for an operator to look at, instead of failing forever.
+ */
+export async function rearmFailedTimers(
+  trx: Executor,
+  failed: ReadonlyArray<{ timer: ClaimedTimer; error: string }>,
+  maxAttempts: number,
+): Promise<void> {
+  if (failed.length === 0) return;
+  const rows = failed.map(({ timer, error }) => {
+    const attempts = timer.attempts + 1;
+    const retryAt = attempts >= maxAttempts ? 'infinity' : new Date(timer.firedAt + Math.min(3600_000, 1000 * 2 ** (attempts - 1))).toISOString();
+    return {
+      instance_id: timer.instanceId,
+      timer_id: timer.timerId,
+      clock: timer.clock,
+      region: timer.region,
+      due_at: new Date(timer.dueAt).toISOString(),
+      retry_at: retryAt,
+      armed_at: new Date(timer.firedAt).toISOString(),
+      attempts,
+      last_error: error.slice(0, 2000),
+    };
+  });
+  await sql`
+    insert into timers (instance_id, timer_id, clock, due_at, region, armed_at, attempts, retry_at, last_error)
+    select instance_id, timer_id, clock, due_at, region, armed_at, attempts, retry_at, last_error
+    from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb)) as x(
+      instance_id uuid, timer_id text, clock text, due_at timestamptz, region text, armed_at timestamptz,
+      attempts integer, retry_at timestamptz, last_error text)
+    on conflict (instance_id, timer_id) do nothing`.execute(trx);
+}

@@ -1,0 +1,73 @@
+import { CalendarError } from './calendar-error.ts';
+import type { LocalDate } from './types.ts';
+
+// Civil-date arithmetic on day numbers (days since 1970-01-01) with Howard Hinnant's
+// integer algorithms: no Date object, so nothing can depend on the host's time zone.
+
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+/** Days in `month` (1–12) of `year`, Gregorian. Pure. */
+export function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** True when `text` is a real calendar date written `YYYY-MM-DD`. Pure; never throws. */
+export function isLocalDate(text: unknown): text is LocalDate {
+  if (typeof text !== 'string') return false;
+  const match = DATE_PATTERN.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/**
+ * Day number of `date` (days since 1970-01-01). Pure.
+ * @throws CalendarError `calendar.invalid-date` when `date` is not a real `YYYY-MM-DD` date.
+ */
+export function dayNumber(date: LocalDate): number {
+  if (!isLocalDate(date)) {
+    throw new CalendarError('calendar.invalid-date', `'${String(date)}' is not a date; expected YYYY-MM-DD, e.g. 2026-10-08`);
+  }
+  return daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
+}
+
+/** The `YYYY-MM-DD` date of a day number. Pure; years outside 0–9999 are not supported. */
+export function fromDayNumber(days: number): LocalDate {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** `date` moved by `days` (negative moves back). Pure. @throws CalendarError on a malformed date. */
+export function addDays(date: LocalDate, days: number): LocalDate {
+  return fromDayNumber(dayNumber(date) + days);
+}
+
+/** Day of the week, 0 = Sunday … 6 = Saturday. Pure. @throws CalendarError on a malformed date. */
+export function weekdayOf(date: LocalDate): number {
+  // 1970-01-01 was a Thursday (4).
+  return (((dayNumber(date) + 4) % 7) + 7) % 7;
+}
+
+/** True for Monday to Friday: the rule for days no notice covers. Pure. */
+export function isWeekday(date: LocalDate): boolean {
+  const weekday = weekdayOf(date);
+  return weekday !== 0 && weekday !== 6;
+}

@@ -1,0 +1,28 @@
+import type { Actor, TaskState } from '../step/types.ts';
+
+/**
+ * What guards and assignments may see while one event is applied. It travels on the event object
+ * given to XState, so the machine itself stays free of ambient state.
+ */
+export interface StepScope {
+  actor: Actor;
+  payload: Record<string, unknown>;
+  now: number;
+  instance: { id?: string; department: string; region?: string; receiptNo?: string; startedAt: number };
+  /** The countersign result, for `<task>.completed` events. */
+  task: Record<string, unknown>;
+  openTasks: Record<string, TaskState>;
+  params: Record<string, unknown>;
+  /** True when the sender of the last move may still withdraw it. */
+  canWithdraw: boolean;
+  /** Keys of transitions whose guard passed. */
+  taken: number[];
+  /** Transitions that matched the event but that this actor may not take. */
+  forbidden: number[];
+  error?: { message: string; expression: string };
+}
+
+export interface ScopedEvent {
+  type: string;
+  scope: StepScope;
+}

@@ -1,0 +1,10 @@
+export type { Actor, ClockState, Effect, EngineEvent, InstanceSnapshot, StepResult, TaskState, TimerEvent, UserEvent } from './step/types.ts';
+export type { CompiledDefinition, RuntimeTask, RuntimeTransition } from './compile/compile-definition.ts';
+export type { DefinitionDoc, ClockDef, Text } from './dsl/types.ts';
+export type { DefinitionSource, LoadEnvironment, LoadResult } from './load/load-definitions.ts';
+export { loadDefinitions } from './load/load-definitions.ts';
+export { startInstance, step, type StartInput } from './step/step.ts';
+export { clockReading } from './step/clock-math.ts';
+export { activeStates } from './step/run-machine.ts';
+export { EngineError, DefinitionError, formatDiagnostic, isEngineError, type Diagnostic, type EngineErrorCode } from './errors.ts';
+export { toMermaid } from './diagram/mermaid.ts';

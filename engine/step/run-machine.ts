@@ -1,0 +1,99 @@
+import { initialTransition, transition } from 'xstate';
+import type { CompiledDefinition } from '../compile/compile-definition.ts';
+import type { StepScope } from '../compile/step-scope.ts';
+import type { EffectSpec } from '../dsl/types.ts';
+import { EngineError } from '../errors.ts';
+import { closeTask, openTask } from './tasks.ts';
+import type { Effect, InstanceSnapshot } from './types.ts';
+
+export interface MachineMove {
+  entered: Set<string>;
+  exited: Set<string>;
+}
+
+interface ActionObject {
+  type: string;
+  params?: Record<string, unknown>;
+}
+
+/** All state names active in an XState state value. */
+export function activeStates(value: InstanceSnapshot['value'] | undefined): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') out.add(v);
+    else if (v && typeof v === 'object') {
+      for (const [key, child] of Object.entries(v)) {
+        out.add(key);
+        walk(child);
+      }
+    }
+  };
+  walk(value);
+  return out;
+}
+
+export function toEffects(specs: EffectSpec[] | undefined): Effect[] {
+  return (specs ?? []).map((e): Effect => {
+    if (e.alert) {
+      return { type: 'raise-alert', alert: { level: e.alert, ...(e.escalate ? { escalateTo: e.escalate } : {}), message: e.message ?? { zh: e.alert } } };
+    }
+    return { type: 'notify', to: e.notify ?? 'applicant', template: e.template ?? 'message', ...(e.channel ? { channel: e.channel } : {}), ...(e.message ? { message: e.message } : {}) };
+  });
+}
+
+function failOnExpression(scope: StepScope): void {
+  if (scope.error) {
+    throw new EngineError('EXPRESSION_ERROR', `表达式求值失败 expression failed: ${scope.error.message}`, { expression: scope.error.expression });
+  }
+}
+
+function applyActions(defn: CompiledDefinition, snap: InstanceSnapshot, actions: ActionObject[], scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn'): MachineMove {
+  const move: MachineMove = { entered: new Set(), exited: new Set() };
+  for (const action of actions) {
+    const state = action.params?.state as string | undefined;
+    if (action.type === 'exit' && state) {
+      move.exited.add(state);
+      closeTask(defn, snap, state, closeReason, effects);
+    } else if (action.type === 'enter' && state) {
+      move.entered.add(state);
+      effects.push(...toEffects(defn.states.get(state)?.spec.entry));
+      openTask(defn, snap, state, scope, now, effects);
+    } else if (action.type === 'effects') {
+      effects.push(...toEffects(defn.transitions[action.params?.key as number]?.effects));
+    }
+  }
+  return move;
+}
+
+function finish(defn: CompiledDefinition, snap: InstanceSnapshot, status: string, effects: Effect[]): void {
+  if (status !== 'done') return;
+  snap.status = 'done';
+  const top = typeof snap.value === 'string' ? snap.value : Object.keys(snap.value)[0];
+  const outcome = (top && defn.states.get(top)?.spec.outcome) ?? 'done';
+  snap.outcome = outcome;
+  effects.push({ type: 'outcome', outcome });
+}
+
+/** Enters the initial configuration. Mutates `snap`. */
+export function runInitial(defn: CompiledDefinition, snap: InstanceSnapshot, scope: StepScope, now: number, effects: Effect[]): MachineMove {
+  const [next, actions] = initialTransition(defn.machine, { data: snap.data, scope } as never);
+  failOnExpression(scope);
+  snap.value = next.value as InstanceSnapshot['value'];
+  snap.data = (next.context as { data: Record<string, unknown> }).data;
+  const move = applyActions(defn, snap, actions as ActionObject[], scope, now, effects, 'left-state');
+  finish(defn, snap, next.status, effects);
+  return move;
+}
+
+/** Sends one event through the XState machine with XState's pure `transition()`. Mutates `snap`. */
+export function runEvent(defn: CompiledDefinition, snap: InstanceSnapshot, type: string, scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn' = 'left-state'): MachineMove & { changed: boolean } {
+  const resolved = defn.machine.resolveState({ value: snap.value, context: { data: snap.data } } as never);
+  const [next, actions] = transition(defn.machine, resolved, { type, scope } as never);
+  failOnExpression(scope);
+  const changed = next !== resolved;
+  snap.value = next.value as InstanceSnapshot['value'];
+  snap.data = (next.context as { data: Record<string, unknown> }).data;
+  const move = applyActions(defn, snap, actions as ActionObject[], scope, now, effects, closeReason);
+  finish(defn, snap, next.status, effects);
+  return { ...move, changed };
+}
