@@ -9,6 +9,7 @@ import type { EnginePort } from './engine-port.ts';
 import { insertStoredResults, loadStoredResults } from './idempotency.ts';
 import { loadInstances, loadVersions } from './load-instances.ts';
 import { planCommand, type CommandPlan } from './plan-command.ts';
+import { drawReceiptNumbers } from './receipt-numbers.ts';
 import { RoundRetry, isTransientDatabaseError, splitRounds } from './round-retry.ts';
 import { storedOutcome } from './stored-outcome.ts';
 import { writeAlerts, writeOutbox } from './write-alerts-outbox.ts';
@@ -100,6 +101,8 @@ async function applyRound(
     trx,
     live.map((i) => commands[i] as Command).filter((c) => c.kind !== 'start').map((c) => c.instanceId),
   );
+  const now = ctx.now();
+  const receipts = await drawReceiptNumbers(trx, live.filter((i) => commands[i]?.kind === 'start').length, now);
   const plans: Array<{ index: number; plan: CommandPlan }> = [];
   for (const i of live) {
     const c = commands[i] as Command;
@@ -110,7 +113,8 @@ async function applyRound(
       }
       const definition =
         c.kind === 'start' ? c.definition : await ctx.registry.resolve(trx, row?.definitionId ?? '', row?.definitionVersion ?? 0);
-      const plan = planCommand(ctx.engine, c, definition, row, c.kind === 'timer' ? c.firedAt : ctx.now());
+      const receiptNo = c.kind === 'start' ? receipts.shift() : undefined;
+      const plan = planCommand(ctx.engine, c, definition, row, c.kind === 'timer' ? c.firedAt : now, receiptNo);
       if (plan === 'stale') {
         outcomes[i] = { ok: true, result: skippedResult(c.instanceId, row) };
       } else {
@@ -123,8 +127,7 @@ async function applyRound(
   if (plans.length === 0) return;
   const list = plans.map((p) => p.plan);
   await ctx.partitions.ensure(trx, list.map((p) => p.now));
-  const receipts = await insertInstances(trx, list);
-  for (const p of list) if (p.insert) p.result.receiptNo = receipts.get(p.instanceId) ?? '';
+  await insertInstances(trx, list);
   const lost = await updateInstances(trx, list);
   if (lost.length > 0) {
     const current = await loadVersions(trx, lost);

@@ -13,21 +13,21 @@ export interface CommandPlan {
   region: string;
   department: string;
   /** Set for a start: the row to insert (version 1). */
-  insert?: { definitionId: string; definitionVersion: number; businessKey: string | null };
+  insert?: { definitionId: string; definitionVersion: number; businessKey: string | null; receiptNo: string };
   /** Version the instance must still be at (sends and timers). */
   expectedVersion?: number;
   snapshot: InstanceSnapshot;
   audit: AuditRow;
   effects: EffectPlan;
   now: number;
-  /** Filled in after the insert for a start (the receipt number is drawn by the database). */
   result: CommandResult;
 }
 
 /**
  * Runs the engine for one command against its loaded instance and lays out every row the
  * command will write: snapshot, chained audit row, timers, tasks, alerts, outbox.
- * Returns `'stale'` for a timer the instance no longer expects. Pure apart from alert ids.
+ * Returns `'stale'` for a timer the instance no longer expects (or an ended instance).
+ * `receiptNo` is the start's pre-drawn receipt number. Pure apart from alert ids.
  *
  * @throws EngineError from the engine (nothing has been written); ConflictError when
  *   `expectedVersion` no longer matches the loaded row.
@@ -38,18 +38,16 @@ export function planCommand(
   definition: CompiledDefinition,
   loaded: LoadedInstance | undefined,
   now: number,
+  receiptNo?: string,
 ): CommandPlan | 'stale' {
   let stepped: StepResult;
   let payload: Record<string, unknown>;
   if (command.kind === 'start') {
-    stepped = engine.startInstance(definition, {
-      data: command.data,
-      actor: command.actor,
-      now,
-      department: command.department,
-      region: command.region,
-    });
-    payload = { data: command.data, department: command.department, region: command.region, to: stepped.record.to };
+    if (receiptNo === undefined) throw new Error('internal: a start command needs its receipt number');
+    // Everything startInstance reads is recorded, so replaying the audit log rebuilds the snapshot exactly.
+    const input = { data: command.data, department: command.department, region: command.region, id: command.instanceId, receiptNo };
+    stepped = engine.startInstance(definition, { ...input, actor: command.actor, now });
+    payload = { ...input, to: stepped.record.to };
     if (command.businessKey !== undefined) payload['businessKey'] = command.businessKey;
   } else if (loaded === undefined) {
     throw new Error('internal: a send or timer command needs its loaded instance');
@@ -62,10 +60,12 @@ export function planCommand(
     payload = { from: stepped.record.from, to: stepped.record.to };
     if (stepped.record.payload !== undefined) payload['payload'] = stepped.record.payload;
   } else {
-    if (loaded.snapshot.timers[command.timerId] !== command.dueAt) return 'stale';
+    if (loaded.status === 'done' || loaded.snapshot.timers[command.timerId] !== command.dueAt) return 'stale';
     const event = { type: 'govflow.timer' as const, timerId: command.timerId, dueAt: command.dueAt, actor: SYSTEM_ACTOR };
     stepped = engine.step(definition, loaded.snapshot, event, now);
+    if (stepped.noop) return 'stale';
     payload = {
+      ...stepped.record.payload,
       timerId: command.timerId,
       dueAt: command.dueAt,
       firedAt: now,
@@ -109,7 +109,7 @@ export function planCommand(
     now,
     result: {
       instanceId,
-      receiptNo: loaded?.receiptNo ?? '',
+      receiptNo: loaded?.receiptNo ?? receiptNo ?? '',
       version: seq,
       status: snapshot.status,
       outcome: snapshot.outcome ?? null,
@@ -118,7 +118,7 @@ export function planCommand(
     },
   };
   if (command.kind === 'start') {
-    plan.insert = { definitionId: definition.id, definitionVersion: definition.version, businessKey: command.businessKey ?? null };
+    plan.insert = { definitionId: definition.id, definitionVersion: definition.version, businessKey: command.businessKey ?? null, receiptNo: plan.result.receiptNo };
   } else if (loaded) {
     plan.expectedVersion = loaded.version;
   }

@@ -7,13 +7,14 @@ import { applyCommands, type ApplyContext } from './apply-commands.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Command, CommandOutcome, CommandResult } from './commands.ts';
 import { DefinitionRegistry, type StoredDefinition } from './definition-registry.ts';
-import type { Actor, CompiledDefinition, EnginePort } from './engine-port.ts';
+import { defaultEngine, type Actor, type CompiledDefinition, type EnginePort } from './engine-port.ts';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.ts';
 import { applyInOwnTransaction } from './run-in-transaction.ts';
 
 export interface RuntimeOptions {
   db: Kysely<Database>;
-  engine: EnginePort;
+  /** Default: the engine in `engine/`. */
+  engine?: EnginePort;
   /** Default: the host's wall clock. */
   clock?: Clock;
   /** Compiles a stored definition that is not in memory (instances pinned to older versions). */
@@ -73,7 +74,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const registry = new DefinitionRegistry(options.compileStored);
-  const ctx: ApplyContext = { engine: options.engine, registry, partitions: new AuditPartitions(), now: () => clock.now() };
+  const ctx: ApplyContext = { engine: options.engine ?? defaultEngine, registry, partitions: new AuditPartitions(), now: () => clock.now() };
   const committer = options.groupCommit ? new GroupCommitter(options.db, ctx, options.groupCommit) : undefined;
 
   const run = async (command: Command, trx: Transaction<Database> | undefined): Promise<CommandResult> => {

@@ -4,14 +4,10 @@ import type { CommandPlan } from './plan-command.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/**
- * Inserts the instances of start plans at version 1. The receipt number (受理编号) is drawn
- * here: `GF` + the Asia/Shanghai date of creation + an 8-digit sequence number.
- * Returns receipt numbers by instance id.
- */
-export async function insertInstances(executor: Executor, plans: readonly CommandPlan[]): Promise<Map<string, string>> {
+/** Inserts the instances of start plans, at version 1. */
+export async function insertInstances(executor: Executor, plans: readonly CommandPlan[]): Promise<void> {
   const starts = plans.filter((p) => p.insert);
-  if (starts.length === 0) return new Map();
+  if (starts.length === 0) return;
   const records = starts.map((p) => ({
     id: p.instanceId,
     definition_id: p.insert?.definitionId,
@@ -19,24 +15,21 @@ export async function insertInstances(executor: Executor, plans: readonly Comman
     region: p.region,
     department: p.department,
     business_key: p.insert?.businessKey ?? null,
+    receipt_no: p.insert?.receiptNo,
     status: p.snapshot.status,
     outcome: p.snapshot.outcome ?? null,
     snapshot: p.snapshot,
     audit_head: p.audit.hash,
     created_at: iso(p.now),
   }));
-  const { rows } = await sql<{ id: string; receipt_no: string }>`
+  await sql`
     insert into instances (id, definition_id, definition_version, region, department, business_key, receipt_no,
                            status, outcome, snapshot, version, audit_head, created_at, updated_at)
-    select id, definition_id, definition_version, region, department, business_key,
-           'GF' || to_char(created_at at time zone 'Asia/Shanghai', 'YYYYMMDD')
-                || lpad(cast(nextval('receipt_no_seq') as text), 8, '0'),
+    select id, definition_id, definition_version, region, department, business_key, receipt_no,
            status, outcome, snapshot, 1, audit_head, created_at, created_at
     from jsonb_to_recordset(cast(${JSON.stringify(records)} as jsonb)) as x(
       id uuid, definition_id text, definition_version integer, region text, department text, business_key text,
-      status text, outcome text, snapshot jsonb, audit_head text, created_at timestamptz)
-    returning id, receipt_no`.execute(executor);
-  return new Map(rows.map((r) => [r.id, r.receipt_no]));
+      receipt_no text, status text, outcome text, snapshot jsonb, audit_head text, created_at timestamptz)`.execute(executor);
 }
 
 /**

@@ -16,7 +16,7 @@ export interface DefinitionsTable {
   source: string;
   resolved: Json<unknown>;
   hash: string;
-  hash_alg: string;
+  hash_alg: Generated<string>;
   published_by: Json<unknown>;
   published_at: Timestamp;
 }

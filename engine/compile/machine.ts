@@ -62,15 +62,32 @@ function evaluate(scope: StepScope, t: RuntimeTransition, fn: () => unknown, exp
   }
 }
 
-/** The scope rides on each event; on the start event XState wraps it in `input`. */
-function scopeOf(event: ScopedEvent | { input: { scope: StepScope } }): StepScope {
-  return 'scope' in event ? event.scope : event.input.scope;
+/**
+ * The scope of the event being applied. XState raises its own events (`xstate.done.state.*`) while
+ * a transition runs, and those carry no scope, so the scope of the outer event is kept here for the
+ * duration of one synchronous `transition()` call.
+ */
+let activeScope: StepScope | undefined;
+
+export function withScope<T>(scope: StepScope, run: () => T): T {
+  const previous = activeScope;
+  activeScope = scope;
+  try {
+    return run();
+  } finally {
+    activeScope = previous;
+  }
+}
+
+function scopeOf(_event: unknown): StepScope {
+  if (!activeScope) throw new Error('govflow machine used outside step()');
+  return activeScope;
 }
 
 /** Builds the XState v5 machine. Guards and assignments read the `StepScope` carried by the event. */
 export function buildMachine(def: DefinitionDoc, nodes: Map<string, StateNode>, transitions: RuntimeTransition[]): AnyStateMachine {
   const configured = setup({
-    types: {} as { context: MachineContext; events: ScopedEvent; input: { data: Record<string, unknown>; scope: StepScope } },
+    types: {} as { context: MachineContext; events: ScopedEvent; input: { data: Record<string, unknown> } },
     guards: {
       allowed: ({ context, event }, params: { key: number }) => {
         const t = transitions[params.key]!;

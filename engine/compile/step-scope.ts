@@ -1,9 +1,6 @@
 import type { Actor, TaskState } from '../step/types.ts';
 
-/**
- * What guards and assignments may see while one event is applied. It travels on the event object
- * given to XState, so the machine itself stays free of ambient state.
- */
+/** What guards and assignments may see while one event is applied. */
 export interface StepScope {
   actor: Actor;
   payload: Record<string, unknown>;
@@ -24,5 +21,4 @@ export interface StepScope {
 
 export interface ScopedEvent {
   type: string;
-  scope: StepScope;
 }

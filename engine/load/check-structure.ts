@@ -12,7 +12,12 @@ export function known(names: Iterable<string>): string {
 }
 
 /** Initial states, finals, targets, reachability and the way to a final state. Pure. */
-export function checkStructure(def: DefinitionDoc, nodes: Map<string, StateNode>, sites: TransitionSite[], report: Report): void {
+export function checkStructure(def: DefinitionDoc, nodes: Map<string, StateNode>, sites: TransitionSite[], outer: Report): void {
+  let broken = false;
+  const report: Report = (path, message, key) => {
+    broken = true;
+    outer(path, message, key);
+  };
   const states = def.states ?? {};
   if (Object.keys(states).length === 0) {
     report([], '流程没有状态 a process needs states', false);
@@ -52,16 +57,17 @@ export function checkStructure(def: DefinitionDoc, nodes: Map<string, StateNode>
     }
     if (site.event === 'on-done' && target === undefined) report(site.path, `'on-done' needs a target`);
   }
-  if (!def.initial || !topNames.includes(def.initial)) return;
+  // Reachability would only repeat a broken reference in other words.
+  if (broken || !def.initial) return;
   const reachable = reachableStates(def.initial, nodes, sites);
   for (const node of nodes.values()) {
-    if (!reachable.has(node.name)) report(node.path, `状态不可达 state '${node.name}' is unreachable: no transition leads to it`, true);
+    if (!reachable.has(node.name)) outer(node.path, `状态不可达 state '${node.name}' is unreachable: no transition leads to it`, true);
   }
   const finishing = finishingStates(nodes, sites);
   for (const node of nodes.values()) {
     const leaf = node.kind === 'atomic' || node.kind === 'final';
     if (leaf && reachable.has(node.name) && !finishing.has(node.name)) {
-      report(node.path, `无法结束 no way from state '${node.name}' to a final state`, true);
+      outer(node.path, `无法结束 no way from state '${node.name}' to a final state`, true);
     }
   }
 }

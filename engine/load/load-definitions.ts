@@ -89,6 +89,10 @@ export function loadDefinitions(sources: DefinitionSource[], env: LoadEnvironmen
       own.push({ ...locateIn([{ prefix: [], doc: item.doc, sourcePrefix: [] }], ['id']), message: "缺少主管部门 missing 'department': a process belongs to a department" });
     }
     const expanded = expandTemplate(item, template, own);
+    if (own.length > 0) {
+      diagnostics.push(...own);
+      continue;
+    }
     const report: Report = (path, message, key) => own.push({ ...locateIn(expanded.origins, path, key), message });
     const nodes = flattenStates(expanded.def.states ?? {}, (node, first) =>
       report(node.path, `状态名重复 state name '${node.name}' is already used at ${first.path.join('.')}; state names are unique in a definition`, true),

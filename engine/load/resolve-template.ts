@@ -45,8 +45,11 @@ export function locateIn(origins: Origin[], path: PathSegment[], key = false): O
 export function expandTemplate(item: Located, template: Located | undefined, diagnostics: Diagnostic[]): Expanded {
   if (!template) {
     const params = item.def.kind === 'template' ? placeholderParams(item.def.params ?? {}) : {};
-    const def = item.def.kind === 'template' ? substitute(item.def, params, [], item, diagnostics) : item.def;
-    return { def: def as DefinitionDoc, params, origins: [{ prefix: [], doc: item.doc, sourcePrefix: [] }] };
+    const origins: Origin[] = [{ prefix: [], doc: item.doc, sourcePrefix: [] }];
+    if (item.def.kind !== 'template') return { def: item.def, params, origins };
+    const def = substitute(item.def, params, [], item, diagnostics) as DefinitionDoc;
+    if (def.states) def.states = fillHooks(def.states, ['states'], {}, item, origins, diagnostics);
+    return { def, params, origins };
   }
   const declared = (template.def.params ?? {}) as Record<string, ParamSpec>;
   const params = resolveParams(item, template.def.id, declared, diagnostics);

@@ -8,7 +8,7 @@ const PARAM_REF_PATTERN = '^\\$\\{params\\.[A-Za-z][A-Za-z0-9]*\\}$';
 let validator: ValidateFunction | undefined;
 
 function getValidator(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(processSchema);
+  validator ??= new Ajv2020({ allErrors: true, strict: false, verbose: true }).compile(processSchema);
   return validator;
 }
 
@@ -87,6 +87,13 @@ function describe(error: ErrorObject, path: PathSegment[]): { message: string; k
       return { message: `类型错误 must be ${String(params.type)}`, keyPath: path, atKey: false };
     case 'oneOf':
       return { message: '预警档位需且仅需一个阈值 a ladder rung needs exactly one of: remaining, overdue, consumed', keyPath: path, atKey: false };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'minItems':
+    case 'minLength':
+    case 'maxLength':
+      return { message: `值超出范围 out of range: ${error.message ?? ''}`, keyPath: path, atKey: false };
     default:
       return { message: `${error.keyword}: ${error.message ?? 'invalid'}`, keyPath: path, atKey: false };
   }

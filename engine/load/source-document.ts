@@ -25,7 +25,7 @@ export function parseSource(file: string, text: string): { doc?: SourceDocument;
     return { diagnostics: [at(1, 1, `文档过大 document too large: ${text.length} bytes; at most ${DOCUMENT_LIMITS.maxBytes}`)] };
   }
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   if (document.errors.length > 0) {
     return {
       diagnostics: document.errors.map((e) => {
@@ -49,7 +49,7 @@ export function parseSource(file: string, text: string): { doc?: SourceDocument;
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
 }
 
 function maxDepth(value: unknown, depth: number): number {

@@ -64,7 +64,7 @@ function timelineEntry(defn: CompiledDefinition, snap: InstanceSnapshot, now: nu
  * Pure. Problems with the scenario itself and failed expectations come back as diagnostics.
  */
 export function runScenario(doc: SourceDocument, definitions: ReadonlyMap<string, CompiledDefinition>): ScenarioResult {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(scenarioSchema);
+  validator ??= new Ajv2020({ allErrors: true, strict: false, verbose: true }).compile(scenarioSchema);
   const schemaErrors = checkAgainst(doc, validator);
   const result: ScenarioResult = { file: doc.file, title: '', timeline: [], failures: schemaErrors };
   if (schemaErrors.length) return result;

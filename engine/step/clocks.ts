@@ -65,6 +65,7 @@ export function updateClocks(defn: CompiledDefinition, snap: InstanceSnapshot, a
     const restart = def.restartOnEntry && def.runsIn.some((s) => entered.has(s)) && state.status !== 'idle';
     if (restart) state = newClock(def);
     const before = state.status;
+    const dueBefore = state.due;
     if ((state.status === 'idle' && runs) || restart) {
       state.status = paused ? 'paused' : 'running';
       state.startedAt = now;
@@ -86,7 +87,8 @@ export function updateClocks(defn: CompiledDefinition, snap: InstanceSnapshot, a
       effects.push({ type: 'clock', clock: def.name, change: 'stopped', due: state.due });
     }
     if (before !== 'idle' || state.status !== 'idle') snap.clocks[def.name] = state;
-    syncTimers(defn, def, state, snap, effects);
+    // Timers depend only on status and due instant; recomputing rung instants on every step is wasted work.
+    if (restart || before !== state.status || dueBefore !== state.due) syncTimers(defn, def, state, snap, effects);
   }
 }
 

@@ -1,6 +1,7 @@
-import { initialTransition, transition } from 'xstate';
 import type { CompiledDefinition } from '../compile/compile-definition.ts';
 import type { StepScope } from '../compile/step-scope.ts';
+import { withScope } from '../compile/machine.ts';
+import { pureInitialTransition, pureTransition } from '../compile/pure-transition.ts';
 import type { EffectSpec } from '../dsl/types.ts';
 import { EngineError } from '../errors.ts';
 import { closeTask, openTask } from './tasks.ts';
@@ -76,7 +77,7 @@ function finish(defn: CompiledDefinition, snap: InstanceSnapshot, status: string
 
 /** Enters the initial configuration. Mutates `snap`. */
 export function runInitial(defn: CompiledDefinition, snap: InstanceSnapshot, scope: StepScope, now: number, effects: Effect[]): MachineMove {
-  const [next, actions] = initialTransition(defn.machine, { data: snap.data, scope } as never);
+  const [next, actions] = withScope(scope, () => pureInitialTransition(defn.machine, { data: snap.data }));
   failOnExpression(scope);
   snap.value = next.value as InstanceSnapshot['value'];
   snap.data = (next.context as { data: Record<string, unknown> }).data;
@@ -88,7 +89,7 @@ export function runInitial(defn: CompiledDefinition, snap: InstanceSnapshot, sco
 /** Sends one event through the XState machine with XState's pure `transition()`. Mutates `snap`. */
 export function runEvent(defn: CompiledDefinition, snap: InstanceSnapshot, type: string, scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn' = 'left-state'): MachineMove & { changed: boolean } {
   const resolved = defn.machine.resolveState({ value: snap.value, context: { data: snap.data } } as never);
-  const [next, actions] = transition(defn.machine, resolved, { type, scope } as never);
+  const [next, actions] = withScope(scope, () => pureTransition(defn.machine, resolved, { type }, { data: snap.data }));
   failOnExpression(scope);
   const changed = next !== resolved;
   snap.value = next.value as InstanceSnapshot['value'];

@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/database.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { TimerCommand } from '../runtime/commands.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { claimDueTimers, rearmFailedTimers, type ClaimedTimer } from './claim-due-timers.ts';
+
+export interface TimerSchedulerOptions {
+  db: Kysely<Database>;
+  runtime: Runtime;
+  /** Timers claimed and applied per transaction. Default 1000. */
+  batchSize?: number;
+  /** Pause between polls once nothing is due, in ms. Default 1000. */
+  pollMs?: number;
+  /** Firings tried before a failing timer is parked. Default 5. */
+  maxAttempts?: number;
+  /** Default: the database clock, so that nodes with skewed clocks agree on what is due. */
+  clock?: Clock;
+}
+
+/** What one claim transaction did. */
+export interface TimerBatch {
+  claimed: number;
+  fired: number;
+  /** Timers the instance no longer expected (re-armed or cancelled meanwhile). */
+  stale: number;
+  /** Timers whose firing failed and were put back with a backoff. */
+  failed: number;
+  /** Largest lateness among the fired timers, ms (by the clock that claimed them). */
+  maxLateMs: number;
+}
+
+export interface TimerSchedulerEvents {
+  batch: [TimerBatch];
+  /** A poll found nothing due. */
+  idle: [];
+  error: [unknown];
+}
+
+/**
+ * Fires due timers through the runtime's command path, inside the transaction that claimed
+ * them, so a timer is deleted exactly when its event is recorded: with any number of nodes,
+ * each timer fires once. Started after downtime, it first works off everything overdue; each
+ * fired event records in its audit payload how late it was.
+ */
+export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
+  readonly #options: Required<Omit<TimerSchedulerOptions, 'clock'>> & { clock?: Clock };
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+
+  constructor(options: TimerSchedulerOptions) {
+    super();
+    this.#options = { batchSize: 1000, pollMs: 1000, maxAttempts: 5, ...options };
+  }
+
+  /** Claims and fires one batch in one transaction. */
+  async runOnce(): Promise<TimerBatch> {
+    const { db, runtime, batchSize, maxAttempts, clock } = this.#options;
+    const batch = await db.transaction().execute(async (trx) => {
+      const claimed = await claimDueTimers(trx, batchSize, clock?.now());
+      const result: TimerBatch = { claimed: claimed.length, fired: 0, stale: 0, failed: 0, maxLateMs: 0 };
+      if (claimed.length === 0) return result;
+      const commands: TimerCommand[] = claimed.map((t) => ({ kind: 'timer', instanceId: t.instanceId, timerId: t.timerId, dueAt: t.dueAt, firedAt: t.firedAt }));
+      const outcomes = await runtime.applyIn(trx, commands);
+      const failed: Array<{ timer: ClaimedTimer; error: string }> = [];
+      outcomes.forEach((outcome, i) => {
+        const timer = claimed[i] as ClaimedTimer;
+        if (!outcome.ok) {
+          failed.push({ timer, error: outcome.error instanceof Error ? `${outcome.error.name}: ${outcome.error.message}` : String(outcome.error) });
+        } else if (outcome.result.skipped) {
+          result.stale += 1;
+        } else {
+          result.fired += 1;
+          result.maxLateMs = Math.max(result.maxLateMs, timer.firedAt - timer.dueAt);
+        }
+      });
+      await rearmFailedTimers(trx, failed, maxAttempts);
+      result.failed = failed.length;
+      return result;
+    });
+    if (batch.claimed > 0) this.emit('batch', batch);
+    return batch;
+  }
+
+  /** Runs batches until one comes back short: everything due now has fired. */
+  async drain(): Promise<TimerBatch> {
+    const total: TimerBatch = { claimed: 0, fired: 0, stale: 0, failed: 0, maxLateMs: 0 };
+    for (;;) {
+      const b = await this.runOnce();
+      total.claimed += b.claimed;
+      total.fired += b.fired;
+      total.stale += b.stale;
+      total.failed += b.failed;
+      total.maxLateMs = Math.max(total.maxLateMs, b.maxLateMs);
+      if (b.claimed < this.#options.batchSize) return total;
+    }
+  }
+
+  /** Starts polling: drains at once (overdue timers after downtime), then every `pollMs`. */
+  start(): void {
+    if (this.#running) return;
+    this.#stopping = false;
+    this.#running = this.#loop();
+  }
+
+  /** Stops after the batch in flight; resolves when it has committed. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#running;
+    this.#running = undefined;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const b = await this.drain();
+        if (b.claimed === 0) this.emit('idle');
+      } catch (error) {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      }
+      if (this.#stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.#options.pollMs);
+        this.#wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** Median of a list of figures. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Prints each figure as median with min and max of its runs. */
+export function report(title: string, rows: Array<{ name: string; values: number[] }>): void {
+  console.log(`\n## ${title}`);
+  console.log('| measure | median | min | max | runs |\n|---|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+    console.log(`| ${row.name} | ${fmt(median(row.values))} | ${fmt(Math.min(...row.values))} | ${fmt(Math.max(...row.values))} | ${row.values.length} |`);
+  }
+}

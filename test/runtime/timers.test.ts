@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { expect, it } from 'vitest';
+import { verifyAudit } from '../../adapters/audit/verify-audit.ts';
+import { TestClock } from '../../adapters/runtime/clock.ts';
+import { createRuntime } from '../../adapters/runtime/runtime.ts';
+import { TimerScheduler } from '../../adapters/timers/timer-scheduler.ts';
+import { describeEachBackend } from '../support/each-backend.ts';
+import { snapshotsNotMatchingReplay } from '../support/replay-check.ts';
+import { actors, loadFixture } from '../support/runtime-fixture.ts';
+
+const permit = loadFixture('runtime-permit');
+const T0 = Date.parse('2026-03-02T01:00:00Z');
+const MIN = 60_000;
+
+describeEachBackend('timer scheduler', (store) => {
+  it('fires the ladder and the expiry through the command path, each once, at their due instants', async () => {
+    const { db } = store();
+    const clock = new TestClock(T0);
+    const rt = createRuntime({ db, clock });
+    const scheduler = new TimerScheduler({ db, runtime: rt, clock, batchSize: 2 });
+    const { instanceId } = await rt.start(permit, { applicant: '张三' }, actors.applicant);
+    await rt.send(instanceId, 'accept', { actor: actors.window });
+
+    clock.advance(19 * MIN);
+    expect(await scheduler.drain()).toMatchObject({ claimed: 0 });
+    clock.advance(1 * MIN + 250);
+    expect(await scheduler.drain()).toEqual({ claimed: 1, fired: 1, stale: 0, failed: 0, maxLateMs: 250 });
+    let alerts = await db.selectFrom('alerts').select(['level', 'escalate_to']).where('instance_id', '=', instanceId).execute();
+    expect(alerts).toEqual([{ level: 'reminder', escalate_to: null }]);
+
+    clock.advance(10 * MIN);
+    expect(await scheduler.drain()).toMatchObject({ claimed: 2, fired: 2, failed: 0 });
+    alerts = await db.selectFrom('alerts').select(['level', 'escalate_to']).where('instance_id', '=', instanceId).orderBy('seq').execute();
+    expect(alerts).toEqual([
+      { level: 'reminder', escalate_to: null },
+      { level: 'yellow-card', escalate_to: 'supervising-office' },
+    ]);
+    const instance = await db.selectFrom('instances').select(['status', 'outcome', 'version']).where('id', '=', instanceId).executeTakeFirstOrThrow();
+    expect(instance).toEqual({ status: 'done', outcome: 'deemed-granted', version: 5 });
+    expect(await db.selectFrom('timers').select('timer_id').where('instance_id', '=', instanceId).execute()).toEqual([]);
+    const fired = await db.selectFrom('audit_events').select(['seq', 'payload']).where('instance_id', '=', instanceId).where('type', '=', 'govflow.timer').orderBy('seq').execute();
+    expect(fired.map((f) => [f.payload['timerId'], f.payload['lateMs']])).toEqual([
+      ['clock:reply:r0', 250],
+      ['clock:reply:r1', 250],
+      ['clock:reply:expiry', 250],
+    ]);
+    expect(await verifyAudit(db, { instanceId })).toMatchObject({ ok: true, events: 5 });
+    expect(await snapshotsNotMatchingReplay(db, permit)).toEqual([]);
+  });
+
+  it('cancels timers when the case ends first, and consumes a stale timer without an event', async () => {
+    const { db } = store();
+    const clock = new TestClock(T0);
+    const rt = createRuntime({ db, clock });
+    const scheduler = new TimerScheduler({ db, runtime: rt, clock });
+    const { instanceId } = await rt.start(permit, { applicant: '李四' }, actors.applicant);
+    await rt.send(instanceId, 'accept', { actor: actors.window });
+    await rt.send(instanceId, 'approve', { actor: actors.head });
+    expect(await db.selectFrom('timers').select('timer_id').where('instance_id', '=', instanceId).execute()).toEqual([]);
+    // A timer the instance no longer expects (as if a cancel had raced with an old arm).
+    await db.insertInto('timers').values({ instance_id: instanceId, timer_id: 'clock:reply:r0', clock: 'reply', due_at: new Date(T0), region: '520000', armed_at: new Date(T0) }).execute();
+    clock.advance(MIN);
+    expect(await scheduler.drain()).toMatchObject({ claimed: 1, fired: 0, stale: 1 });
+    expect(await db.selectFrom('instances').select('version').where('id', '=', instanceId).executeTakeFirst()).toEqual({ version: 3 });
+  });
+
+  it('after downtime, fires overdue timers at start by the database clock and records how late they were', async () => {
+    const { db } = store();
+    // The commands ran in March 2026; the database clock says it is much later now.
+    const clock = new TestClock(T0);
+    const rt = createRuntime({ db, clock });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { instanceId } = await rt.start(permit, { applicant: `申请人${i}` }, actors.applicant);
+      await rt.send(instanceId, 'accept', { actor: actors.window });
+      ids.push(instanceId);
+    }
+    const scheduler = new TimerScheduler({ db, runtime: rt, pollMs: 60_000 });
+    const batch = once(scheduler, 'batch');
+    scheduler.start();
+    const [first] = (await batch) as [{ fired: number }];
+    await scheduler.stop();
+    expect(first.fired).toBeGreaterThan(0);
+    const left = await db.selectFrom('timers').select('timer_id').where('instance_id', 'in', ids).execute();
+    expect(left).toEqual([]);
+    const fired = await db.selectFrom('audit_events').select(['payload', 'occurred_at']).where('instance_id', 'in', ids).where('type', '=', 'govflow.timer').execute();
+    expect(fired).toHaveLength(9);
+    for (const f of fired) {
+      const { dueAt, firedAt, lateMs } = f.payload as { dueAt: number; firedAt: number; lateMs: number };
+      expect(firedAt).toBe(f.occurred_at.getTime());
+      expect(lateMs).toBe(firedAt - dueAt);
+      expect(lateMs).toBeGreaterThan(30 * 86_400_000);
+    }
+    expect(await snapshotsNotMatchingReplay(db, permit)).toEqual([]);
+  });
+});
