@@ -14,10 +14,15 @@ function checkInstant(ms: number): void {
   }
 }
 
+/** The day number (days since 1970-01-01) of the Asia/Shanghai date containing instant `ms`. Pure. @throws CalendarError for a non-integer instant. */
+export function localDayNumber(ms: number): number {
+  checkInstant(ms);
+  return Math.floor((ms + OFFSET_MS) / DAY_MS);
+}
+
 /** The Asia/Shanghai calendar date containing instant `ms`. Pure. @throws CalendarError for a non-integer instant. */
 export function toLocalDate(ms: number): LocalDate {
-  checkInstant(ms);
-  return fromDayNumber(Math.floor((ms + OFFSET_MS) / DAY_MS));
+  return fromDayNumber(localDayNumber(ms));
 }
 
 /** 00:00:00.000+08:00 of `date`, epoch ms. Pure. @throws CalendarError on a malformed date. */
@@ -27,16 +32,21 @@ export function startOfLocalDay(date: LocalDate): number {
 
 /** 23:59:59.999+08:00 of `date` — the last instant of the day, epoch ms. Pure. @throws CalendarError on a malformed date. */
 export function endOfLocalDay(date: LocalDate): number {
-  return startOfLocalDay(date) + DAY_MS - 1;
+  return endOfDayNumber(dayNumber(date));
 }
 
-/** `HH:MM` on `date` in +08:00, epoch ms. Pure. @throws CalendarError on a malformed date or time. */
-export function localTimeOn(date: LocalDate, time: string): number {
+/** 23:59:59.999+08:00 of day number `day`, epoch ms. Pure. */
+export function endOfDayNumber(day: number): number {
+  return day * DAY_MS - OFFSET_MS + DAY_MS - 1;
+}
+
+/** `HH:MM` in +08:00 on day number `day`, epoch ms. Pure. @throws CalendarError on a malformed time. */
+export function localTimeOn(day: number, time: string): number {
   const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(time);
   if (!match) {
     throw new CalendarError('calendar.invalid-instant', `'${time}' is not a time of day; expected HH:MM, e.g. 17:30`);
   }
-  return startOfLocalDay(date) + (Number(match[1]) * 60 + Number(match[2])) * 60_000;
+  return day * DAY_MS - OFFSET_MS + (Number(match[1]) * 60 + Number(match[2])) * 60_000;
 }
 
 /**

@@ -18,16 +18,28 @@ function daysFromCivil(year: number, month: number, day: number): number {
 /** Days in `month` (1–12) of `year`, Gregorian. Pure. */
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** The day number of `text`, or undefined when it is not a real `YYYY-MM-DD` date. One regex match. */
+function parseDate(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const match = DATE_PATTERN.exec(text);
+  if (!match) return undefined;
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  return daysFromCivil(year, month, day);
 }
 
 /** True when `text` is a real calendar date written `YYYY-MM-DD`. Pure; never throws. */
 export function isLocalDate(text: unknown): text is LocalDate {
-  if (typeof text !== 'string') return false;
-  const match = DATE_PATTERN.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+  return parseDate(text) !== undefined;
+}
+
+function invalidDate(text: unknown): CalendarError {
+  return new CalendarError('calendar.invalid-date', `'${String(text)}' is not a date; expected YYYY-MM-DD, e.g. 2026-10-08`);
 }
 
 /**
@@ -35,10 +47,29 @@ export function isLocalDate(text: unknown): text is LocalDate {
  * @throws CalendarError `calendar.invalid-date` when `date` is not a real `YYYY-MM-DD` date.
  */
 export function dayNumber(date: LocalDate): number {
-  if (!isLocalDate(date)) {
-    throw new CalendarError('calendar.invalid-date', `'${String(date)}' is not a date; expected YYYY-MM-DD, e.g. 2026-10-08`);
-  }
-  return daysFromCivil(Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)));
+  const days = parseDate(date);
+  if (days === undefined) throw invalidDate(date);
+  return days;
+}
+
+/** Day numbers of 0000-01-01 and 9999-12-31, the days `YYYY-MM-DD` can write. */
+export const FIRST_DAY = daysFromCivil(0, 1, 1);
+export const LAST_DAY = daysFromCivil(9999, 12, 31);
+
+/**
+ * `day` itself when `YYYY-MM-DD` can write it. Pure.
+ * @throws CalendarError `calendar.invalid-date` naming the day as `fromDayNumber` prints it, the error a
+ *   day-by-day walk meets when it steps past year 9999 or before year 0.
+ */
+export function writableDay(day: number): number {
+  if (day < FIRST_DAY || day > LAST_DAY) throw invalidDate(fromDayNumber(day));
+  return day;
+}
+
+/** Day of the week of a day number, 0 = Sunday … 6 = Saturday. Pure. */
+export function weekdayOfDay(day: number): number {
+  // 1970-01-01 was a Thursday (4).
+  return (((day + 4) % 7) + 7) % 7;
 }
 
 /** The `YYYY-MM-DD` date of a day number. Pure; years outside 0–9999 are not supported. */
@@ -62,8 +93,7 @@ export function addDays(date: LocalDate, days: number): LocalDate {
 
 /** Day of the week, 0 = Sunday … 6 = Saturday. Pure. @throws CalendarError on a malformed date. */
 export function weekdayOf(date: LocalDate): number {
-  // 1970-01-01 was a Thursday (4).
-  return (((dayNumber(date) + 4) % 7) + 7) % 7;
+  return weekdayOfDay(dayNumber(date));
 }
 
 /** True for Monday to Friday: the rule for days no notice covers. Pure. */

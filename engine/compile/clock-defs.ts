@@ -3,7 +3,8 @@ import type { Duration } from '../calendar/types.ts';
 import type { ClockDef, DefinitionDoc, LadderRung, LadderRungSpec } from '../dsl/types.ts';
 import type { StateNode } from '../load/state-tree.ts';
 
-const DEFAULT_CALENDAR = 'cn-mainland';
+/** The calendar a clock uses when neither it nor its definition names one. */
+export const DEFAULT_CALENDAR = 'cn-mainland';
 
 /** A period in the unit clocks keep internally: days for wd/d, milliseconds for h/min. */
 export function toClockAmount(duration: Duration): number {

@@ -5,6 +5,7 @@ import { compileExpression, EXPRESSION_ROOTS, ExpressionSyntaxError } from '../e
 import type { Report } from './check-structure.ts';
 import { known } from './check-structure.ts';
 import { validatorFor } from './json-schemas.ts';
+import { DEFAULT_CALENDAR } from '../compile/clock-defs.ts';
 import type { PathSegment } from './source-document.ts';
 import type { StateNode, TransitionSite } from './state-tree.ts';
 
@@ -180,8 +181,8 @@ function checkClocks(
     const path: PathSegment[] = ['clocks', name];
     const limit = tryDuration(clock.limit, [...path, 'limit'], report);
     calendarOk(clock.calendar, [...path, 'calendar']);
-    if (!clock.calendar && !def.calendar && (limit?.unit === 'wd' || limit?.unit === 'd')) {
-      report([...path, 'limit'], `需要日历 a '${limit.unit}' clock needs a calendar: set 'calendar' on the clock or the definition`);
+    if (!clock.calendar && !def.calendar && !calendars.has(DEFAULT_CALENDAR)) {
+      report([...path, 'limit'], `需要日历 clock '${name}' needs a calendar and the default '${DEFAULT_CALENDAR}' is not loaded; set 'calendar'`);
     }
     for (const key of ['runs-in', 'paused-in'] as const) {
       (clock[key] ?? []).forEach((state, i) => {

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
+import { registerAuditCommands } from './audit.ts';
 import { registerDeadlineCommand } from './deadline.ts';
 import { registerInspectCommands } from './inspect.ts';
+import { registerMigrateCommand } from './migrate.ts';
 import { registerScenarioCommands } from './scenarios.ts';
 import { registerValidateCommand } from './validate.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 /** Each CLI command lives in its own module and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -11,4 +14,7 @@ export function registerCommands(program: Command): void {
   registerValidateCommand(program);
   registerInspectCommands(program);
   registerScenarioCommands(program);
+  registerMigrateCommand(program);
+  registerAuditCommands(program);
+  registerWorkerCommand(program);
 }
