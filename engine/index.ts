@@ -8,3 +8,4 @@ export { clockReading } from './step/clock-math.ts';
 export { activeStates } from './step/run-machine.ts';
 export { EngineError, DefinitionError, formatDiagnostic, isEngineError, type Diagnostic, type EngineErrorCode } from './errors.ts';
 export { toMermaid } from './diagram/mermaid.ts';
+export { catalogByDepartment, disclose, type Disclosure } from './catalog/disclosure.ts';

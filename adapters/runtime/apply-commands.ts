@@ -7,7 +7,7 @@ import type { Command, CommandOutcome } from './commands.ts';
 import type { DefinitionRegistry } from './definition-registry.ts';
 import type { EnginePort } from './engine-port.ts';
 import { insertStoredResults, loadStoredResults } from './idempotency.ts';
-import { loadInstances, loadVersions } from './load-instances.ts';
+import { loadInstances, loadTakenBusinessKeys, loadVersions } from './load-instances.ts';
 import { planCommand, type CommandPlan } from './plan-command.ts';
 import { drawReceiptNumbers } from './receipt-numbers.ts';
 import { RoundRetry, isTransientDatabaseError, splitRounds } from './round-retry.ts';
@@ -48,7 +48,11 @@ export async function applyCommands(
   options: ApplyOptions,
 ): Promise<CommandOutcome[]> {
   const outcomes: CommandOutcome[] = new Array(commands.length);
-  const rounds = splitRounds(commands, (c) => [`i:${c.instanceId}`, ...(c.kind !== 'timer' && c.idempotencyKey ? [`k:${c.idempotencyKey}`] : [])]);
+  const rounds = splitRounds(commands, (c) => [
+    `i:${c.instanceId}`,
+    ...(c.kind !== 'timer' && c.idempotencyKey ? [`k:${c.idempotencyKey}`] : []),
+    ...(c.kind === 'start' && c.businessKey !== undefined ? [`b:${c.definition.id}\u0000${c.businessKey}`] : []),
+  ]);
   for (const round of rounds) {
     let pending = round;
     for (let attempt = 1; pending.length > 0; attempt++) {
@@ -97,9 +101,11 @@ async function applyRound(
     if (first) outcomes[i] = storedOutcome(c, first);
     else live.push(i);
   }
-  const loaded = await loadInstances(
+  const liveCommands = live.map((i) => commands[i] as Command);
+  const loaded = await loadInstances(trx, liveCommands.filter((c) => c.kind !== 'start').map((c) => c.instanceId));
+  const taken = await loadTakenBusinessKeys(
     trx,
-    live.map((i) => commands[i] as Command).filter((c) => c.kind !== 'start').map((c) => c.instanceId),
+    liveCommands.flatMap((c) => (c.kind === 'start' && c.businessKey !== undefined ? [{ definitionId: c.definition.id, businessKey: c.businessKey }] : [])),
   );
   const now = ctx.now();
   const receipts = await drawReceiptNumbers(trx, live.filter((i) => commands[i]?.kind === 'start').length, now);
@@ -110,6 +116,13 @@ async function applyRound(
       const row = loaded.get(c.instanceId);
       if (c.kind !== 'start' && !row) {
         throw new AdapterError('INSTANCE_NOT_FOUND', `未找到实例 ${c.instanceId} instance ${c.instanceId} not found`, { instanceId: c.instanceId });
+      }
+      if (c.kind === 'start' && c.businessKey !== undefined && taken.has(`${c.definition.id}\u0000${c.businessKey}`)) {
+        throw new AdapterError(
+          'BUSINESS_KEY_TAKEN',
+          `业务编号 ${c.businessKey} 已有办件 business key ${c.businessKey} is already used for ${c.definition.id}`,
+          { definitionId: c.definition.id, businessKey: c.businessKey },
+        );
       }
       const definition =
         c.kind === 'start' ? c.definition : await ctx.registry.resolve(trx, row?.definitionId ?? '', row?.definitionVersion ?? 0);
@@ -144,8 +157,8 @@ async function applyRound(
     const { duplicate: _omit, ...result } = plan.result;
     return [{ key: c.idempotencyKey, instanceId: plan.instanceId, command: c.kind, region: plan.region, result }];
   });
-  const taken = await insertStoredResults(trx, idem);
-  if (taken.length > 0) throw new RoundRetry(new Map());
+  const keysTaken = await insertStoredResults(trx, idem);
+  if (keysTaken.length > 0) throw new RoundRetry(new Map());
   await appendAuditEvents(trx, list.map((p) => p.audit));
   await writeTimers(trx, list);
   await writeTasks(trx, list);

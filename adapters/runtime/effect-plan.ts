@@ -5,6 +5,8 @@ export interface TimerArm {
   timerId: string;
   dueAt: number;
   clock: string;
+  /** Position among the step's arms: ties at one due instant fire in this order. */
+  order: number;
 }
 
 export interface TaskClose {
@@ -54,7 +56,8 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
   for (const effect of effects) {
     switch (effect.type) {
       case 'arm-timer':
-        timers.set(effect.timerId, { timerId: effect.timerId, dueAt: effect.dueAt, clock: effect.clock });
+        timers.delete(effect.timerId);
+        timers.set(effect.timerId, { timerId: effect.timerId, dueAt: effect.dueAt, clock: effect.clock, order: 0 });
         break;
       case 'cancel-timer':
         timers.set(effect.timerId, null);
@@ -89,7 +92,7 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
   const arm: TimerArm[] = [];
   const cancel: string[] = [];
   for (const [timerId, t] of timers) {
-    if (t) arm.push(t);
+    if (t) arm.push({ ...t, order: arm.length });
     else cancel.push(timerId);
   }
   const openTasks: TaskState[] = [];

@@ -1,5 +1,5 @@
 import type { Executor } from '../storage/database.ts';
-import { uuidArray } from '../storage/sql-array.ts';
+import { textArray, uuidArray } from '../storage/sql-array.ts';
 import type { InstanceSnapshot } from './engine-port.ts';
 import type { LoadedInstance } from './loaded-instance.ts';
 
@@ -39,4 +39,15 @@ export async function loadVersions(executor: Executor, ids: readonly string[]): 
     .where('id', '=', (eb) => eb.fn.any(uuidArray(ids)))
     .execute();
   return new Map(rows.map((r) => [r.id, r.version]));
+}
+
+/** Which of the given (definition id, business key) pairs are already used, as `id\u0000key`. */
+export async function loadTakenBusinessKeys(executor: Executor, pairs: ReadonlyArray<{ definitionId: string; businessKey: string }>): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await executor
+    .selectFrom('instances')
+    .select(['definition_id', 'business_key'])
+    .where('business_key', '=', (eb) => eb.fn.any(textArray(pairs.map((p) => p.businessKey))))
+    .execute();
+  return new Set(rows.map((r) => `${r.definition_id}\u0000${r.business_key ?? ''}`));
 }

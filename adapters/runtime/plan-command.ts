@@ -1,6 +1,7 @@
 import { GENESIS_HASH } from '../audit/audit-hash.ts';
 import { sealAuditRow, type AuditRow } from '../audit/append-audit-events.ts';
 import { ConflictError } from '../errors.ts';
+import { assertStorable } from './check-storable.ts';
 import type { Command, CommandResult } from './commands.ts';
 import { planEffects, type EffectPlan } from './effect-plan.ts';
 import { SYSTEM_ACTOR, type CompiledDefinition, type EnginePort, type InstanceSnapshot, type StepResult } from './engine-port.ts';
@@ -42,6 +43,9 @@ export function planCommand(
 ): CommandPlan | 'stale' {
   let stepped: StepResult;
   let payload: Record<string, unknown>;
+  if (command.kind !== 'timer') assertStorable(command.actor, 'actor');
+  if (command.kind === 'start') assertStorable(command.data, 'data');
+  if (command.kind === 'send') assertStorable(command.event.payload ?? {}, 'payload');
   if (command.kind === 'start') {
     if (receiptNo === undefined) throw new Error('internal: a start command needs its receipt number');
     // Everything startInstance reads is recorded, so replaying the audit log rebuilds the snapshot exactly.

@@ -14,6 +14,7 @@ export async function writeTimers(executor: Executor, plans: readonly CommandPla
       timer_id: t.timerId,
       clock: t.clock,
       due_at: new Date(t.dueAt).toISOString(),
+      fire_order: t.order,
       region: p.region,
       armed_at: new Date(p.now).toISOString(),
     })),
@@ -26,12 +27,12 @@ export async function writeTimers(executor: Executor, plans: readonly CommandPla
   }
   if (arms.length > 0) {
     await sql`
-      insert into timers (instance_id, timer_id, clock, due_at, region, armed_at)
-      select instance_id, timer_id, clock, due_at, region, armed_at
+      insert into timers (instance_id, timer_id, clock, due_at, fire_order, region, armed_at)
+      select instance_id, timer_id, clock, due_at, fire_order, region, armed_at
       from jsonb_to_recordset(cast(${JSON.stringify(arms)} as jsonb)) as x(
-        instance_id uuid, timer_id text, clock text, due_at timestamptz, region text, armed_at timestamptz)
+        instance_id uuid, timer_id text, clock text, due_at timestamptz, fire_order smallint, region text, armed_at timestamptz)
       on conflict (instance_id, timer_id) do update
-        set clock = excluded.clock, due_at = excluded.due_at, region = excluded.region,
+        set clock = excluded.clock, due_at = excluded.due_at, fire_order = excluded.fire_order, region = excluded.region,
             armed_at = excluded.armed_at, attempts = 0, retry_at = null, last_error = null`.execute(executor);
   }
 }

@@ -64,6 +64,7 @@ export interface TimersTable {
   timer_id: string;
   clock: string;
   due_at: Timestamp;
+  fire_order: Generated<number>;
   region: string;
   armed_at: Timestamp;
   attempts: Generated<number>;

@@ -29,7 +29,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = new pg.Pool({ ...config, max: options.max ?? 10 });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  await pool.query(`create schema if not exists ${schema}`);
+  await pool.query(`create schema if not exists ${schema}`).catch((error: unknown) => {
+    // Several nodes creating the schema at once: `if not exists` still races in the catalog.
+    if ((error as { code?: string }).code !== '23505') throw error;
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const bus = createPostgresBus(config, schema, pool);
   return {

@@ -8,13 +8,15 @@ export interface ClaimedTimer {
   clock: string;
   region: string;
   dueAt: number;
+  fireOrder: number;
   attempts: number;
   /** Claim instant by the clock used (epoch ms): the fired event's `now`. */
   firedAt: number;
 }
 
 /**
- * Takes up to `limit` due timers: deletes them and returns them, in due order. Rows locked
+ * Takes up to `limit` due timers: deletes them and returns them, in due order (ties in the
+ * order they were armed). Rows locked
  * by another node are skipped, and so are timers whose instance row is locked by a command
  * in flight (they are picked up next round), so a claim never waits and never deadlocks with
  * a command. The claim belongs to `trx`: if it rolls back, the timers are due again.
@@ -29,6 +31,7 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
     clock: string;
     region: string;
     due_at: Date;
+    fire_order: number;
     attempts: number;
     fired_at: number;
   }>`
@@ -37,10 +40,10 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
       select t.instance_id, t.timer_id
       from timers as t join instances as i on i.id = t.instance_id
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
-      order by t.due_at
+      order by t.due_at, t.fire_order
       limit ${limit}
       for update of t, i skip locked)
-    returning instance_id, timer_id, clock, region, due_at, attempts,
+    returning instance_id, timer_id, clock, region, due_at, fire_order, attempts,
               cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at`.execute(trx);
   return rows
     .map((r) => ({
@@ -49,10 +52,11 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
       clock: r.clock,
       region: r.region,
       dueAt: r.due_at.getTime(),
+      fireOrder: r.fire_order,
       attempts: r.attempts,
       firedAt: r.fired_at,
     }))
-    .sort((a, b) => a.dueAt - b.dueAt);
+    .sort((a, b) => a.dueAt - b.dueAt || a.fireOrder - b.fireOrder);
 }
 
 /**
@@ -76,6 +80,7 @@ export async function rearmFailedTimers(
       clock: timer.clock,
       region: timer.region,
       due_at: new Date(timer.dueAt).toISOString(),
+      fire_order: timer.fireOrder,
       retry_at: retryAt,
       armed_at: new Date(timer.firedAt).toISOString(),
       attempts,
@@ -83,10 +88,10 @@ export async function rearmFailedTimers(
     };
   });
   await sql`
-    insert into timers (instance_id, timer_id, clock, due_at, region, armed_at, attempts, retry_at, last_error)
-    select instance_id, timer_id, clock, due_at, region, armed_at, attempts, retry_at, last_error
+    insert into timers (instance_id, timer_id, clock, due_at, fire_order, region, armed_at, attempts, retry_at, last_error)
+    select instance_id, timer_id, clock, due_at, fire_order, region, armed_at, attempts, retry_at, last_error
     from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb)) as x(
-      instance_id uuid, timer_id text, clock text, due_at timestamptz, region text, armed_at timestamptz,
+      instance_id uuid, timer_id text, clock text, due_at timestamptz, fire_order smallint, region text, armed_at timestamptz,
       attempts integer, retry_at timestamptz, last_error text)
     on conflict (instance_id, timer_id) do nothing`.execute(trx);
 }

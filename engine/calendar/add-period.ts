@@ -1,8 +1,9 @@
 import { CalendarError } from './calendar-error.ts';
-import { createDayProbe, illustrativeWarning, provisionalWarning } from './day-probe.ts';
-import { endOfLocalDay, localTimeOn, toLocalDate } from './instant.ts';
-import { addDays } from './local-date.ts';
-import type { Calendar, DeadlineResult, Duration, LocalDate } from './types.ts';
+import { illustrativeWarning, provisionalWarning } from './coverage.ts';
+import { endOfDayNumber, localDayNumber, localTimeOn, toLocalDate } from './instant.ts';
+import { LAST_DAY, fromDayNumber, writableDay } from './local-date.ts';
+import { workingDayTable } from './working-day-table.ts';
+import type { Calendar, DeadlineResult, Duration } from './types.ts';
 
 export interface AddPeriodOptions {
   /** When the last day ends: at 24:00 (default), or at the calendar's declared close of business. */
@@ -24,16 +25,16 @@ function checkPeriod(period: Duration): void {
   }
 }
 
-function endOfDueDay(calendar: Calendar, dueDate: LocalDate, endAt: AddPeriodOptions['endAt'], warnings: string[]): number {
-  if (endAt !== 'office-close') return endOfLocalDay(dueDate);
+function endOfDueDay(calendar: Calendar, dueDay: number, endAt: AddPeriodOptions['endAt'], warnings: string[]): number {
+  if (endAt !== 'office-close') return endOfDayNumber(dueDay);
   if (calendar.officeClose === undefined) {
     warnings.push(
       `日历 ${calendar.id} 未规定下班时间，期限按当日 24:00 截止。 ` +
         `Calendar ${calendar.id} declares no office hours; the period ends at 24:00.`,
     );
-    return endOfLocalDay(dueDate);
+    return endOfDayNumber(dueDay);
   }
-  return localTimeOn(dueDate, calendar.officeClose);
+  return localTimeOn(dueDay, calendar.officeClose);
 }
 
 /**
@@ -52,7 +53,8 @@ function endOfDueDay(calendar: Calendar, dueDate: LocalDate, endAt: AddPeriodOpt
  * outside the calendar's coverage are counted on weekends alone and make the result `provisional`,
  * with a zh + en warning.
  * @throws CalendarError `calendar.invalid-argument` for a negative or fractional day amount,
- *   `calendar.invalid-instant` when `from` is not whole epoch milliseconds.
+ *   `calendar.invalid-instant` when `from` is not whole epoch milliseconds, `calendar.invalid-date` when a
+ *   day period starts or ends outside the years 0000–9999.
  */
 export function addPeriod(
   calendar: Calendar,
@@ -61,27 +63,30 @@ export function addPeriod(
   options: AddPeriodOptions = {},
 ): DeadlineResult {
   checkPeriod(period);
-  const startDate = toLocalDate(from);
+  const startDay = localDayNumber(from);
   const warnings: string[] = calendar.illustrative ? [illustrativeWarning(calendar)] : [];
   if (period.unit === 'h' || period.unit === 'min') {
     const due = from + Math.round(period.amount * UNIT_MS[period.unit]);
     return { due, dueDate: toLocalDate(due), provisional: false, warnings };
   }
-  if (period.amount === 0) return { due: from, dueDate: startDate, provisional: false, warnings };
-  const probe = createDayProbe(calendar);
-  let dueDate: LocalDate;
+  if (period.amount === 0) return { due: from, dueDate: fromDayNumber(startDay), provisional: false, warnings };
+  writableDay(startDay);
+  const table = workingDayTable(calendar);
+  // The days examined run from `firstExamined` up to the due day: for wd every day after the start day,
+  // for d the Nth day and any days it rolls over.
+  let firstExamined: number;
+  let dueDay: number;
   if (period.unit === 'wd') {
-    dueDate = startDate;
-    for (let counted = 0; counted < period.amount; ) {
-      dueDate = addDays(dueDate, 1);
-      if (probe.isWorkingDay(dueDate)) counted++;
-    }
+    firstExamined = startDay + 1;
+    dueDay = table.dayOfRank(table.rank(startDay) + period.amount);
   } else {
-    dueDate = addDays(startDate, period.amount);
-    while (!probe.isWorkingDay(dueDate)) dueDate = addDays(dueDate, 1);
+    firstExamined = startDay + period.amount;
+    dueDay = table.isWorkingDay(firstExamined) ? firstExamined : table.dayOfRank(table.rank(firstExamined) + 1);
   }
-  const uncovered = probe.firstUncovered;
-  if (uncovered !== undefined) warnings.unshift(provisionalWarning(calendar, uncovered));
-  const due = endOfDueDay(calendar, dueDate, options.endAt, warnings);
-  return { due, dueDate, provisional: uncovered !== undefined, warnings };
+  // Past 9999-12-31 fail as a day-by-day walk would: on the first day examined that YYYY-MM-DD cannot write.
+  if (dueDay > LAST_DAY) writableDay(Math.max(firstExamined, LAST_DAY + 1));
+  const uncovered = table.firstUncovered(firstExamined, dueDay);
+  if (uncovered !== undefined) warnings.unshift(provisionalWarning(calendar, fromDayNumber(uncovered)));
+  const due = endOfDueDay(calendar, dueDay, options.endAt, warnings);
+  return { due, dueDate: fromDayNumber(dueDay), provisional: uncovered !== undefined, warnings };
 }

@@ -4,7 +4,7 @@ import type { LocalDate } from './types.ts';
 // Civil-date arithmetic on day numbers (days since 1970-01-01) with Howard Hinnant's
 // integer algorithms: no Date object, so nothing can depend on the host's time zone.
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DASH = 0x2d;
 
 function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -21,15 +21,29 @@ export function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** The day number of `text`, or undefined when it is not a real `YYYY-MM-DD` date. One regex match. */
+/** The number written by the `count` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The day number of `text`, or undefined when it is not a real `YYYY-MM-DD` date. Reads the characters
+ * directly rather than with a regex: every public function validates its dates here, on every call.
+ */
 function parseDate(text: unknown): number | undefined {
-  if (typeof text !== 'string') return undefined;
-  const match = DATE_PATTERN.exec(text);
-  if (!match) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (typeof text !== 'string' || text.length !== 10 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH) {
+    return undefined;
+  }
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   return daysFromCivil(year, month, day);
 }
 
@@ -83,7 +97,8 @@ export function fromDayNumber(days: number): LocalDate {
   const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const yyyy = year >= 1000 && year <= 9999 ? String(year) : String(year).padStart(4, '0');
+  return `${yyyy}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 /** `date` moved by `days` (negative moves back). Pure. @throws CalendarError on a malformed date. */

@@ -1,8 +1,17 @@
 import { CalendarError } from './calendar-error.ts';
-import { createDayProbe } from './day-probe.ts';
-import { toLocalDate } from './instant.ts';
-import { addDays, dayNumber } from './local-date.ts';
+import { localDayNumber } from './instant.ts';
+import { FIRST_DAY, dayNumber, fromDayNumber, writableDay } from './local-date.ts';
+import { workingDayTable } from './working-day-table.ts';
 import type { Calendar, DurationUnit, LocalDate } from './types.ts';
+
+function countBetween(calendar: Calendar, fromDay: number, toDay: number): { days: number; provisional: boolean } {
+  if (toDay <= fromDay) return { days: 0, provisional: false };
+  const table = workingDayTable(calendar);
+  return {
+    days: table.rank(toDay) - table.rank(fromDay),
+    provisional: table.firstUncovered(fromDay + 1, toDay) !== undefined,
+  };
+}
 
 /**
  * Working days `d` with `fromExclusive < d <= toInclusive` — the same count `addPeriod` uses, so a `wd`
@@ -16,14 +25,8 @@ export function countWorkingDays(
   fromExclusive: LocalDate,
   toInclusive: LocalDate,
 ): { days: number; provisional: boolean } {
-  const span = dayNumber(toInclusive) - dayNumber(fromExclusive);
-  const probe = createDayProbe(calendar);
-  let days = 0;
-  for (let i = 1, date = fromExclusive; i <= span; i++) {
-    date = addDays(date, 1);
-    if (probe.isWorkingDay(date)) days++;
-  }
-  return { days, provisional: probe.firstUncovered !== undefined };
+  const toDay = dayNumber(toInclusive);
+  return countBetween(calendar, dayNumber(fromExclusive), toDay);
 }
 
 /**
@@ -40,7 +43,7 @@ export function countNaturalDays(fromExclusive: LocalDate, toInclusive: LocalDat
  * "1 working day left" reminder is due. For `n >= 1` the answer is always a working day, and when
  * `date` is a working day `countWorkingDays(calendar, answer, date).days === n`. Pure.
  * @throws CalendarError `calendar.invalid-argument` when `n` is not a non-negative whole number,
- *   `calendar.invalid-date` on a malformed date.
+ *   `calendar.invalid-date` on a malformed date or when the answer would fall before the year 0000.
  */
 export function subtractWorkingDays(
   calendar: Calendar,
@@ -50,21 +53,22 @@ export function subtractWorkingDays(
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new CalendarError('calendar.invalid-argument', `cannot go back ${String(n)} working days; expected a whole number ≥ 0`);
   }
-  dayNumber(date); // refuse a malformed date even when n = 0 returns it unchanged
-  const probe = createDayProbe(calendar);
-  let result = date;
-  for (let counted = 0; counted < n; ) {
-    result = addDays(result, -1);
-    if (probe.isWorkingDay(result)) counted++;
-  }
-  return { date: result, provisional: probe.firstUncovered !== undefined };
+  const day = dayNumber(date); // refuse a malformed date even when n = 0 returns it unchanged
+  if (n === 0) return { date, provisional: false };
+  const table = workingDayTable(calendar);
+  // The nth working day back from the day before `date` is the working day whose rank is n - 1 below it.
+  const answer = table.dayOfRank(table.rank(day - 1) - n + 1);
+  // Before 0000-01-01 fail as a day-by-day walk would: on the first day YYYY-MM-DD cannot write.
+  if (answer < FIRST_DAY) writableDay(FIRST_DAY - 1);
+  return { date: fromDayNumber(answer), provisional: table.firstUncovered(answer, day - 1) !== undefined };
 }
 
 /**
  * Time between two instants in a clock's unit: working days or natural days between their Asia/Shanghai
  * dates (counted as `countWorkingDays` / `countNaturalDays` do), or milliseconds for `h` and `min`.
  * `to <= from` gives 0. Pure.
- * @throws CalendarError `calendar.invalid-instant` when an instant is not whole epoch milliseconds.
+ * @throws CalendarError `calendar.invalid-instant` when an instant is not whole epoch milliseconds,
+ *   `calendar.invalid-date` for a day unit when an instant's date lies outside the years 0000–9999.
  */
 export function elapsedInUnit(
   calendar: Calendar,
@@ -72,12 +76,13 @@ export function elapsedInUnit(
   to: number,
   unit: DurationUnit,
 ): { amount: number; provisional: boolean } {
-  const [fromDate, toDate] = [toLocalDate(from), toLocalDate(to)];
+  const fromDay = localDayNumber(from);
+  const toDay = localDayNumber(to);
   if (to <= from) return { amount: 0, provisional: false };
-  if (unit === 'wd') {
-    const { days, provisional } = countWorkingDays(calendar, fromDate, toDate);
-    return { amount: days, provisional };
-  }
-  if (unit === 'd') return { amount: countNaturalDays(fromDate, toDate), provisional: false };
-  return { amount: to - from, provisional: false };
+  if (unit !== 'wd' && unit !== 'd') return { amount: to - from, provisional: false };
+  writableDay(toDay);
+  writableDay(fromDay);
+  if (unit === 'd') return { amount: toDay - fromDay, provisional: false };
+  const { days, provisional } = countBetween(calendar, fromDay, toDay);
+  return { amount: days, provisional };
 }

@@ -52,12 +52,12 @@ function setPath(data: Record<string, unknown>, path: string[], value: unknown):
   return { ...data, [head]: setPath(inner, rest, value) };
 }
 
-function evaluate(scope: StepScope, t: RuntimeTransition, fn: () => unknown, expression: string): unknown {
+/** Runs an expression; a failure is kept on the scope (XState would swallow a throw inside a guard). */
+function evaluate(scope: StepScope, fn: () => unknown, expression: string): unknown {
   try {
     return fn();
   } catch (error) {
     scope.error ??= { message: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error), expression };
-    void t;
     return undefined;
   }
 }
@@ -98,7 +98,7 @@ export function buildMachine(def: DefinitionDoc, nodes: Map<string, StateNode>, 
         }
         if (t.guard) {
           const guard = t.guard;
-          const ok = evaluate(scope, t, () => guard.evaluate(expressionContext(scope, context.data)), guard.source);
+          const ok = evaluate(scope, () => guard.evaluate(expressionContext(scope, context.data)), guard.source);
           if (ok !== true) return false;
         }
         scope.taken.push(t.key);
@@ -113,7 +113,7 @@ export function buildMachine(def: DefinitionDoc, nodes: Map<string, StateNode>, 
         let data = context.data;
         for (const { path, expr } of t.assign) {
           const scope = scopeOf(event);
-          const value = evaluate(scope, t, () => expr.evaluate(expressionContext(scope, data)), expr.source);
+          const value = evaluate(scope, () => expr.evaluate(expressionContext(scope, data)), expr.source);
           data = setPath(data, path, value);
         }
         return { data };

@@ -106,7 +106,7 @@ export function step(defn: CompiledDefinition, snapshot: InstanceSnapshot, event
   const from = snap.value;
   if (event.type === 'govflow.timer') {
     const timer = event as Extract<EngineEvent, { type: 'govflow.timer' }>;
-    const fired = fireTimer(defn, snap, timer.timerId, timer.dueAt, now, effects);
+    const fired = fireTimer(defn, snap, timer.timerId, timer.dueAt, effects);
     if (!fired) return { snapshot, effects: [], noop: true, record: { type: 'govflow.timer', actor: SYSTEM, payload: { timerId: timer.timerId }, from, to: from } };
     const moves: MachineMove[] = [];
     if (fired.raise) {
@@ -138,7 +138,7 @@ function applyUserEvent(defn: CompiledDefinition, snap: InstanceSnapshot, event:
     return [runEvent(defn, snap, `${spec.id}.completed`, scope, now, effects, 'left-state')];
   }
   if (type === 'task.return' || type === 'task.withdraw') return [returnOrWithdraw(defn, snap, event, payload, now, effects)];
-  if (!defn.events[type] || defn.internalEvents.has(type) && !defn.events[type]) {
+  if (!defn.events[type]) {
     const declared = Object.keys(defn.events);
     throw new EngineError('UNKNOWN_EVENT', `未知事件 unknown event '${type}'; events of '${defn.id}': ${declared.join(', ')}, ${Object.keys(TASK_OPERATION_PAYLOADS).join(', ')}`, { event: type, known: declared });
   }

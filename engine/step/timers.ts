@@ -13,7 +13,7 @@ const LEVEL_NAMES: Record<string, string> = {
  * Applies a fired timer: raises the ladder rung's alert, or marks the clock expired and names the
  * event to raise. Returns undefined for a stale timer (re-armed or cancelled since). Mutates `snap`.
  */
-export function fireTimer(defn: CompiledDefinition, snap: InstanceSnapshot, timerId: string, dueAt: number, now: number, effects: Effect[]): { raise?: string } | undefined {
+export function fireTimer(defn: CompiledDefinition, snap: InstanceSnapshot, timerId: string, dueAt: number, effects: Effect[]): { raise?: string } | undefined {
   if (snap.timers[timerId] !== dueAt) return undefined;
   const match = /^clock:(.+):(r(\d+)|expiry)$/.exec(timerId);
   const def = match ? defn.clocks.find((c) => c.name === match[1]) : undefined;
@@ -35,6 +35,5 @@ export function fireTimer(defn: CompiledDefinition, snap: InstanceSnapshot, time
     alert: { level: rung.level, clock: def.name, rung: index, ...(state.due !== undefined ? { due: state.due } : {}), ...(rung.escalate ? { escalateTo: rung.escalate } : {}), message },
   });
   if (rung.notify) effects.push({ type: 'notify', to: rung.notify, template: `alert-${rung.level}`, message });
-  void now;
   return {};
 }

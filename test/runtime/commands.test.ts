@@ -128,6 +128,24 @@ describeEachBackend('runtime commands', (store, kind) => {
     expect(await db.selectFrom('audit_events').select('seq').where('instance_id', '=', dropped).execute()).toEqual([]);
   });
 
+  it('refuses a business key already used, and text that jsonb cannot hold, without failing the others', async () => {
+    const { db } = store();
+    const rt = createRuntime({ db, clock: new TestClock(T0), groupCommit: { intervalMs: 5 } });
+    const businessKey = `bk-${randomUUID()}`;
+    const [a, b, c, d] = await Promise.allSettled([
+      rt.start(permit, { applicant: '甲' }, actors.applicant, { businessKey }),
+      rt.start(permit, { applicant: '乙' }, actors.applicant, { businessKey }),
+      rt.start(permit, { applicant: 'nul\u0000' }, actors.applicant),
+      rt.start(permit, { applicant: 'lone \ud800 surrogate' }, actors.applicant),
+    ]);
+    // Either may win (they can land in concurrent batches); the other learns the key is taken.
+    expect([a.status, b.status].sort()).toEqual(['fulfilled', 'rejected']);
+    expect([a, b].find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'BUSINESS_KEY_TAKEN' } });
+    expect(c).toMatchObject({ status: 'rejected', reason: { code: 'UNSTORABLE_TEXT', details: { path: 'data.applicant' } } });
+    expect(d).toMatchObject({ status: 'rejected', reason: { code: 'UNSTORABLE_TEXT' } });
+    await rt.close();
+  });
+
   it('refuses to republish a version with other content', async () => {
     const rt = runtime();
     await rt.publish(permit, actors.head);

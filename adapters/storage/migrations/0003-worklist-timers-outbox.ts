@@ -3,7 +3,9 @@ import type { Migration } from './migration.ts';
 /**
  * The runtime's side tables. Every hot table carries `region` so a later move to a sharded
  * PostgreSQL can distribute by it; none has a foreign key to `instances`, which keeps writes
- * to them free of key-share locks on the instance row the scheduler locks.
+ * to them free of key-share locks on the instance row the scheduler locks. Timers due at the
+ * same instant fire in `fire_order`, the order the engine armed them in (a ladder rung at
+ * `remaining: 0` before the expiry armed beside it).
  */
 export const migration0003: Migration = {
   version: 3,
@@ -14,6 +16,7 @@ export const migration0003: Migration = {
        timer_id text not null,
        clock text not null,
        due_at timestamptz not null,
+       fire_order smallint not null default 0,
        region text not null,
        armed_at timestamptz not null,
        attempts integer not null default 0,
@@ -21,7 +24,7 @@ export const migration0003: Migration = {
        last_error text,
        primary key (instance_id, timer_id)
      )`,
-    `create index timers_due_at on timers (due_at)`,
+    `create index timers_due_at on timers (due_at, fire_order)`,
 
     `create table tasks (
        instance_id uuid not null,

@@ -2,11 +2,26 @@ import type { Migration } from './migration.ts';
 import { migration0001 } from './0001-definitions-instances.ts';
 import { migration0002 } from './0002-audit-events.ts';
 import { migration0003 } from './0003-worklist-timers-outbox.ts';
+import { migration0010 } from './0010-api-tokens.ts';
+import { migration0011 } from './0011-security-audit.ts';
+import { migration0012 } from './0012-receipt-codes.ts';
+import { migration0013 } from './0013-alert-acknowledgements.ts';
+import { migration0020 } from './0020-stats-projections.ts';
 
 export type { Migration } from './migration.ts';
 
 /**
  * Every migration, bundled by static import so the embedded database and a bundled build
- * need no migrations folder on disk. Append only; numbers are dense and ascending.
+ * need no migrations folder on disk. Append only; numbers ascend and are never reused (areas of
+ * the code take their own ranges, so numbers may skip).
  */
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];
+export const migrations: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0010,
+  migration0011,
+  migration0012,
+  migration0013,
+  migration0020,
+];

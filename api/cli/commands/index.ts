@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAuditCommands } from './audit.ts';
+import { registerCatalogCommand } from './catalog.ts';
 import { registerDeadlineCommand } from './deadline.ts';
 import { registerInspectCommands } from './inspect.ts';
 import { registerMigrateCommand } from './migrate.ts';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerValidateCommand(program);
   registerInspectCommands(program);
   registerScenarioCommands(program);
+  registerCatalogCommand(program);
   registerMigrateCommand(program);
   registerAuditCommands(program);
   registerWorkerCommand(program);

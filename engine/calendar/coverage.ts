@@ -1,35 +1,8 @@
-import { isWeekday } from './local-date.ts';
 import type { Calendar, LocalDate } from './types.ts';
-
-/** Answers "is this a working day?" for one computation and remembers the first day outside coverage. */
-export interface DayProbe {
-  isWorkingDay(date: LocalDate): boolean;
-  /** The first day examined that the calendar's data does not cover, if any. */
-  readonly firstUncovered: LocalDate | undefined;
-}
 
 /** True when `date` lies inside the calendar's coverage. Pure. */
 export function isCovered(calendar: Calendar, date: LocalDate): boolean {
   return date >= calendar.coverage.from && date <= calendar.coverage.to;
-}
-
-/**
- * A probe over `calendar`. Days outside the calendar's coverage are decided on weekends alone
- * (Monday–Friday work), whatever the calendar would say, and noted so the result can be flagged
- * provisional. Pure apart from the probe's own memory.
- */
-export function createDayProbe(calendar: Calendar): DayProbe {
-  let firstUncovered: LocalDate | undefined;
-  return {
-    isWorkingDay(date: LocalDate): boolean {
-      if (isCovered(calendar, date)) return calendar.isWorkingDay(date);
-      firstUncovered ??= date;
-      return isWeekday(date);
-    },
-    get firstUncovered() {
-      return firstUncovered;
-    },
-  };
 }
 
 /** The zh + en warning for a result that relied on a day outside coverage. Pure. */

@@ -1,0 +1,160 @@
+import { EventEmitter } from 'node:events';
+import { sql, type Kysely } from 'kysely';
+import type { Calendar } from '../../engine/calendar/types.ts';
+import type { RealtimeBus } from '../bus/realtime-bus.ts';
+import type { DefinitionRegistry } from '../runtime/definition-registry.ts';
+import { defaultEngine, type EnginePort } from '../runtime/engine-port.ts';
+import type { Database } from '../storage/database.ts';
+import { projectBatch, type BatchReport, type ProjectionContext } from './project-batch.ts';
+
+export interface StatsProjectorOptions {
+  db: Kysely<Database>;
+  /** Calendar working days are counted in: `cn-mainland`. */
+  calendar: Calendar;
+  /** Resolves the definition versions instances are pinned to (the runtime's, or one with `compileStored`). */
+  registry: DefinitionRegistry;
+  /** Default: the engine in `engine/`. */
+  engine?: EnginePort;
+  /** Audit rows per transaction. Default 2000. */
+  batchSize?: number;
+  /** Poll interval of the running loop when idle, ms. Default 250, so lag stays under a second. */
+  pollMs?: number;
+  /** Any message on this bus (the outbox relay publishes every committed change) wakes the loop early. */
+  bus?: RealtimeBus;
+}
+
+export interface CatchUpReport {
+  rows: number;
+  applied: number;
+  batches: number;
+  failures: BatchReport['failures'];
+}
+
+export interface StatsProjectorEvents {
+  batch: [BatchReport];
+  idle: [];
+  error: [unknown];
+}
+
+/**
+ * Keeps the statistics projections up to date from the audit log, off the command path. Any
+ * number of projectors (one per engine node) may run against one database: the checkpoint row
+ * lock lets one batch through at a time and the rest skip, so nothing is counted twice.
+ */
+export class StatsProjector extends EventEmitter<StatsProjectorEvents> {
+  readonly #db: Kysely<Database>;
+  readonly #ctx: ProjectionContext;
+  readonly #batchSize: number;
+  readonly #pollMs: number;
+  readonly #bus: RealtimeBus | undefined;
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(options: StatsProjectorOptions) {
+    super();
+    this.#db = options.db;
+    this.#ctx = { engine: options.engine ?? defaultEngine, calendar: options.calendar, registry: options.registry };
+    this.#batchSize = options.batchSize ?? 2000;
+    this.#pollMs = options.pollMs ?? 250;
+    this.#bus = options.bus;
+  }
+
+  /** Projects one batch; `busy` when another projector holds the checkpoint. */
+  async runOnce(): Promise<BatchReport> {
+    const report = await projectBatch(this.#db, this.#ctx, this.#batchSize);
+    if (report.rows > 0) this.emit('batch', report);
+    return report;
+  }
+
+  /**
+   * Projects until every committed audit row is counted — waiting on the checkpoint lock while
+   * a projector on another node finishes its batch, and polling every 10 ms while a transaction
+   * older than the newest rows is still open (the watermark) — then resolves. Meant for `stats rebuild`, the demo and tests.
+   *
+   * @param maxStallMs how long to wait for a transaction that holds the watermark back. Default 60 s.
+   * @throws Error when the watermark has not moved for `maxStallMs` (a transaction left open).
+   */
+  async catchUp(maxStallMs = 60_000): Promise<CatchUpReport> {
+    const total: CatchUpReport = { rows: 0, applied: 0, batches: 0, failures: [] };
+    let stalledSince: number | undefined;
+    for (;;) {
+      const report = await projectBatch(this.#db, this.#ctx, this.#batchSize, 'wait');
+      if (report.rows > 0) this.emit('batch', report);
+      total.rows += report.rows;
+      total.applied += report.applied;
+      total.batches += report.rows > 0 ? 1 : 0;
+      total.failures.push(...report.failures);
+      if (report.rows > 0) {
+        stalledSince = undefined;
+        continue;
+      }
+      if (!(await this.#rowsPending())) return total;
+      stalledSince ??= Date.now();
+      if (Date.now() - stalledSince > maxStallMs) {
+        throw new Error(`统计投影等待未结束的事务超时 statistics are held back by a transaction that has not ended for ${maxStallMs} ms`);
+      }
+      await this.#pause(10);
+    }
+  }
+
+  /** Starts the loop: a batch whenever woken or every `pollMs`, back to back while behind. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#stopping = false;
+    if (this.#bus) this.#unsubscribe = await this.#bus.subscribe(() => this.wake());
+    this.#running = this.#loop();
+  }
+
+  /** Stops after the batch in flight has committed. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.wake();
+    await this.#running;
+    this.#running = undefined;
+    await this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  /** Runs the next batch now instead of at the next poll. */
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      let full = false;
+      try {
+        const report = await this.runOnce();
+        full = report.rows >= this.#batchSize;
+        if (report.rows === 0 && !report.busy) this.emit('idle');
+      } catch (error) {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      }
+      if (this.#stopping) break;
+      if (!full) await this.#pause(this.#pollMs);
+    }
+  }
+
+  /** True when committed audit rows lie past the checkpoint (they wait for the watermark). */
+  async #rowsPending(): Promise<boolean> {
+    const { rows } = await sql<{ pending: boolean }>`
+      select exists (select 1 from audit_events a, stats_checkpoint c
+        where c.name = 'audit' and (a.tx_id, a.position) > (c.tx_id, c.position)) as pending`.execute(this.#db);
+    return rows[0]?.pending ?? false;
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    }).finally(() => {
+      this.#wake = undefined;
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import type { InstanceFacts } from '../../engine/stats/index.ts';
+import type { InstanceSnapshot } from '../runtime/engine-port.ts';
+import type { Executor } from '../storage/database.ts';
+import { uuidArray } from '../storage/sql-array.ts';
+import type { DeltaRows } from './delta-rows.ts';
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** Facts of one instance, with the error that stopped its projection, if any. */
+export interface FactsRow {
+  facts: InstanceFacts;
+  error: string | null;
+}
+
+/** Inserts or replaces the facts rows of a batch (one statement). */
+export async function writeFacts(executor: Executor, rows: readonly FactsRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const records = rows.map(({ facts: f, error }) => ({
+    instance_id: f.instanceId,
+    definition_id: f.definitionId,
+    definition_version: f.definitionVersion,
+    category: f.category,
+    department: f.department,
+    region: f.region,
+    seq: f.seq,
+    received_at: iso(f.receivedAt),
+    accepted_at: iso(f.milestones['accepted']),
+    decided_at: iso(f.milestones['decided']),
+    ended_at: iso(f.endedAt),
+    outcome: f.outcome,
+    outcome_class: f.outcomeClass,
+    state: Object.keys(f.leaves).sort().join(','),
+    state_since: iso(f.stateSince),
+    paused_wd: f.pausedWd,
+    duration_wd: f.durationWd,
+    promised_due: iso(f.promised.due),
+    promised_running: f.promised.running,
+    promised_met: f.promised.met,
+    statutory_due: iso(f.statutory.due),
+    statutory_running: f.statutory.running,
+    statutory_met: f.statutory.met,
+    urgent: f.urgent,
+    cards: f.cards,
+    milestones: f.milestones,
+    leaves: f.leaves,
+    error,
+  }));
+  await sql`
+    insert into stats_instances as t (instance_id, definition_id, definition_version, category, department, region, seq,
+      received_at, accepted_at, decided_at, ended_at, outcome, outcome_class, state, state_since, paused_wd, duration_wd,
+      promised_due, promised_running, promised_met, statutory_due, statutory_running, statutory_met, urgent,
+      cards, milestones, leaves, error)
+    select instance_id, definition_id, definition_version, category, department, region, seq,
+      received_at, accepted_at, decided_at, ended_at, outcome, outcome_class, state, state_since, paused_wd, duration_wd,
+      promised_due, promised_running, promised_met, statutory_due, statutory_running, statutory_met, urgent,
+      cards, milestones, leaves, error
+    from jsonb_to_recordset(cast(${JSON.stringify(records)} as jsonb)) as x(
+      instance_id uuid, definition_id text, definition_version integer, category text, department text, region text, seq integer,
+      received_at timestamptz, accepted_at timestamptz, decided_at timestamptz, ended_at timestamptz, outcome text,
+      outcome_class text, state text, state_since timestamptz, paused_wd integer, duration_wd integer,
+      promised_due timestamptz, promised_running boolean, promised_met boolean, statutory_due timestamptz,
+      statutory_running boolean, statutory_met boolean, urgent boolean, cards jsonb, milestones jsonb, leaves jsonb, error text)
+    on conflict (instance_id) do update set
+      seq = excluded.seq, accepted_at = excluded.accepted_at, decided_at = excluded.decided_at, ended_at = excluded.ended_at,
+      outcome = excluded.outcome, outcome_class = excluded.outcome_class, state = excluded.state, state_since = excluded.state_since,
+      paused_wd = excluded.paused_wd, duration_wd = excluded.duration_wd, promised_due = excluded.promised_due,
+      promised_running = excluded.promised_running, promised_met = excluded.promised_met, statutory_due = excluded.statutory_due,
+      statutory_running = excluded.statutory_running, statutory_met = excluded.statutory_met, urgent = excluded.urgent,
+      cards = excluded.cards, milestones = excluded.milestones, leaves = excluded.leaves, error = excluded.error`.execute(executor);
+}
+
+/** Keeps the replay snapshots of instances still open and drops those of ended (or failed) ones. */
+export async function writeReplayState(executor: Executor, open: ReadonlyMap<string, InstanceSnapshot>, closed: readonly string[]): Promise<void> {
+  if (closed.length > 0) await sql`delete from stats_replay_state where instance_id = any(${uuidArray(closed)})`.execute(executor);
+  if (open.size === 0) return;
+  const records = [...open].map(([instance_id, snapshot]) => ({ instance_id, snapshot }));
+  await sql`
+    insert into stats_replay_state as t (instance_id, snapshot)
+    select instance_id, snapshot from jsonb_to_recordset(cast(${JSON.stringify(records)} as jsonb)) as x(instance_id uuid, snapshot jsonb)
+    on conflict (instance_id) do update set snapshot = excluded.snapshot`.execute(executor);
+}
+
+/** Adds a batch's sums to the daily aggregate tables: one statement per table. */
+export async function writeDeltaRows(executor: Executor, rows: DeltaRows): Promise<void> {
+  if (rows.daily.length > 0) {
+    await sql`
+      insert into stats_daily as t (department, day, definition_id, region, received, accepted, not_accepted, denied, withdrawn,
+        completed, promised_met, statutory_met, paused_cases, paused_wd)
+      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.daily)} as jsonb)) as x(department text, day date,
+        definition_id text, region text, received integer, accepted integer, not_accepted integer, denied integer,
+        withdrawn integer, completed integer, promised_met integer, statutory_met integer, paused_cases integer, paused_wd bigint)
+      on conflict (department, day, definition_id, region) do update set
+        received = t.received + excluded.received, accepted = t.accepted + excluded.accepted,
+        not_accepted = t.not_accepted + excluded.not_accepted, denied = t.denied + excluded.denied,
+        withdrawn = t.withdrawn + excluded.withdrawn, completed = t.completed + excluded.completed,
+        promised_met = t.promised_met + excluded.promised_met, statutory_met = t.statutory_met + excluded.statutory_met,
+        paused_cases = t.paused_cases + excluded.paused_cases, paused_wd = t.paused_wd + excluded.paused_wd`.execute(executor);
+  }
+  if (rows.duration.length > 0) {
+    await sql`
+      insert into stats_duration_daily as t (department, day, definition_id, region, wd, n)
+      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.duration)} as jsonb))
+        as x(department text, day date, definition_id text, region text, wd integer, n integer)
+      on conflict (department, day, definition_id, region, wd) do update set n = t.n + excluded.n`.execute(executor);
+  }
+  if (rows.alert.length > 0) {
+    await sql`
+      insert into stats_alert_daily as t (department, day, definition_id, region, level, n)
+      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.alert)} as jsonb))
+        as x(department text, day date, definition_id text, region text, level text, n integer)
+      on conflict (department, day, definition_id, region, level) do update set n = t.n + excluded.n`.execute(executor);
+  }
+  if (rows.dwell.length > 0) {
+    await sql`
+      insert into stats_dwell_daily as t (definition_id, state, day, wd, n, ms)
+      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.dwell)} as jsonb))
+        as x(definition_id text, state text, day date, wd integer, n integer, ms bigint)
+      on conflict (definition_id, state, day, wd) do update set n = t.n + excluded.n, ms = t.ms + excluded.ms`.execute(executor);
+  }
+  if (rows.interval.length > 0) {
+    await sql`
+      insert into stats_interval_daily as t (department, day, definition_id, region, interval, value, n)
+      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.interval)} as jsonb))
+        as x(department text, day date, definition_id text, region text, interval text, value integer, n integer)
+      on conflict (department, day, definition_id, region, interval, value) do update set n = t.n + excluded.n`.execute(executor);
+  }
+}

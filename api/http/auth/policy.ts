@@ -1,0 +1,56 @@
+import type { TokenRole } from '../../../adapters/auth/api-tokens.ts';
+import type { CaseScope } from '../../../adapters/queries/case-scope.ts';
+import { ApiError } from '../api-error.ts';
+import type { StaffPrincipal } from './principal.ts';
+
+/**
+ * What each role may do over HTTP. Separation of duties: designers shape processes but never
+ * touch a case; auditors and supervisors read (supervisors may urge and acknowledge alerts);
+ * admins manage tokens and decide nothing. Whether a role may take a particular step of a
+ * case is then the definition's own rule, enforced by the engine.
+ */
+export const CAPABILITIES = {
+  'definition.read': ['designer', 'window', 'officer', 'head', 'supervisor', 'auditor', 'admin'],
+  'definition.write': ['designer'],
+  'case.read': ['window', 'officer', 'head', 'supervisor', 'auditor'],
+  'case.start': ['window', 'officer', 'head'],
+  'case.act': ['window', 'officer', 'head'],
+  'task.urge': ['window', 'officer', 'head', 'supervisor'],
+  worklist: ['window', 'officer', 'head'],
+  'alert.read': ['window', 'officer', 'head', 'supervisor', 'auditor'],
+  'alert.acknowledge': ['head', 'supervisor'],
+  'stats.read': ['head', 'supervisor', 'auditor'],
+  'token.manage': ['admin'],
+  'security.read': ['auditor'],
+  'self.read': ['designer', 'window', 'officer', 'head', 'supervisor', 'auditor', 'admin'],
+} as const satisfies Record<string, readonly TokenRole[]>;
+
+export type Capability = keyof typeof CAPABILITIES;
+
+/** Roles that see the whole region rather than one department's cases. */
+const REGION_ROLES: ReadonlySet<TokenRole> = new Set(['supervisor', 'auditor', 'admin']);
+
+export function can(principal: StaffPrincipal, capability: Capability): boolean {
+  return (CAPABILITIES[capability] as readonly TokenRole[]).includes(principal.role);
+}
+
+/** @throws ApiError `ROLE_FORBIDDEN` unless the principal's role has the capability. */
+export function requireCapability(principal: StaffPrincipal, capability: Capability): void {
+  if (!can(principal, capability)) {
+    throw new ApiError('ROLE_FORBIDDEN', `角色 ${principal.role} 无权执行此操作 role '${principal.role}' may not do this (${capability})`, [
+      { message: `allowed roles: ${CAPABILITIES[capability].join(', ')}` },
+    ]);
+  }
+}
+
+/** The cases a member of staff can see: their department's in their region, or the whole region. */
+export function caseScopeOf(principal: StaffPrincipal): CaseScope {
+  return REGION_ROLES.has(principal.role)
+    ? { kind: 'region', region: principal.region }
+    : { kind: 'department', department: principal.department, region: principal.region };
+}
+
+/** Definitions a member of staff can read: their department's, or all for region-wide roles. */
+export function definitionDepartmentOf(principal: StaffPrincipal): string | undefined {
+  return REGION_ROLES.has(principal.role) ? undefined : principal.department;
+}

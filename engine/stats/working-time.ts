@@ -1,0 +1,55 @@
+import { countNaturalDays, countWorkingDays, toLocalDate } from '../calendar/index.ts';
+import type { Calendar, LocalDate } from '../calendar/types.ts';
+import type { InstanceSnapshot } from '../step/types.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** The Asia/Shanghai day an instant belongs to: the day it is counted on. Pure. */
+export function statsDay(at: number): LocalDate {
+  return toLocalDate(at);
+}
+
+/**
+ * Working days from `from` to `to`: working days after the day of `from` up to and including the
+ * day of `to` (民法典 Art. 201: the start day is not counted). 0 when `to` is on the same day or
+ * earlier. Days past the calendar's coverage count on weekends alone. Pure.
+ */
+export function workingDaysBetween(calendar: Calendar, from: number, to: number): number {
+  return countWorkingDays(calendar, toLocalDate(from), toLocalDate(to)).days;
+}
+
+/** `from` → `to` in `unit`: working days, natural days (both start day excluded) or whole hours. Pure. */
+export function amountBetween(calendar: Calendar, from: number, to: number, unit: 'd' | 'wd' | 'h'): number {
+  if (unit === 'wd') return workingDaysBetween(calendar, from, to);
+  if (unit === 'd') return countNaturalDays(toLocalDate(from), toLocalDate(to));
+  return Math.max(0, Math.floor((to - from) / HOUR_MS));
+}
+
+/**
+ * Working days excluded by the pauses of `clock` (行政许可法 Art. 45): for each closed pause,
+ * `workingDaysBetween(pause.from, pause.to)`. 0 when the clock never ran. Pure.
+ */
+export function pausedWorkingDays(calendar: Calendar, snapshot: InstanceSnapshot, clock: string | undefined): number {
+  const state = clock !== undefined ? snapshot.clocks[clock] : undefined;
+  if (!state) return 0;
+  let total = 0;
+  for (const pause of state.pauses) if (pause.to !== undefined) total += workingDaysBetween(calendar, pause.from, pause.to);
+  return total;
+}
+
+/** The leaf states of an XState state value (the states that have no active child), sorted. Pure. */
+export function leafStates(value: InstanceSnapshot['value']): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v !== '') out.push(v);
+    } else if (v && typeof v === 'object') {
+      for (const [key, child] of Object.entries(v)) {
+        if (child && (typeof child === 'string' || Object.keys(child).length > 0)) walk(child);
+        else out.push(key);
+      }
+    }
+  };
+  walk(value);
+  return out.sort();
+}

@@ -1,0 +1,66 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, expect, inject, it } from 'vitest';
+import { runAuditPartitions, runAuditVerify } from '../../api/cli/commands/audit.ts';
+import { runMigrate } from '../../api/cli/commands/migrate.ts';
+import { openPGliteStore } from '../../adapters/storage/open-pglite.ts';
+import { migrations } from '../../adapters/storage/migrations/index.ts';
+import { openStore } from '../../adapters/storage/open-store.ts';
+import { seedChain } from '../support/seed-chain.ts';
+import { dropSchema, freshSchemaName, testDatabaseUrl } from '../support/test-database.ts';
+
+const LATEST = migrations.at(-1)?.version;
+const scratch = await mkdtemp(path.join(os.tmpdir(), 'govflow-cli-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+/** Runs a command action with `env`, capturing what it prints. */
+async function run(action: (io: { out: (t: string) => void; env: NodeJS.ProcessEnv }) => Promise<number>, env: NodeJS.ProcessEnv) {
+  let text = '';
+  const code = await action({ out: (t) => (text += t), env });
+  return { code, text };
+}
+
+it('embedded: creates the data directory with its parents, verifies, and names a tampered row (exit 1)', async () => {
+  const dataDir = path.join(scratch, 'a', 'b', 'db');
+  // Start from the run's migrated snapshot (initdb would cost seconds of CPU).
+  const seeded = await openPGliteStore({ dataDir, loadDataDir: new Blob([await readFile(inject('pgliteSnapshot'))]) });
+  const chain = await seedChain(seeded.db, { events: 4 });
+  await seeded.close();
+  const env = { GOVFLOW_DATA_DIR: dataDir };
+  expect(await run(runMigrate, env)).toEqual({ code: 0, text: `✓ PGlite 架构版本 schema version ${LATEST}（已是最新 up to date）\n` });
+  const ok = await run((io) => runAuditVerify({}, io), env);
+  expect(ok).toEqual({ code: 0, text: '✓ 审计链完整 audit chains intact: 1 个实例 instances, 4 条审计事件 audit events\n' });
+
+  const store = await openStore({ env });
+  await store.db.transaction().execute(async (trx) => {
+    await sql`set local session_replication_role = replica`.execute(trx);
+    await sql`update audit_events set payload = '{"n": 0}' where instance_id = ${chain.instanceId} and seq = 3`.execute(trx);
+  });
+  await store.close();
+  const broken = await run((io) => runAuditVerify({}, io), env);
+  expect(broken.code).toBe(1);
+  expect(broken.text).toContain(`✗ ${chain.instanceId} seq 3 [hash-mismatch]`);
+  const json = await run((io) => runAuditVerify({ instance: chain.instanceId, json: true }, io), env);
+  expect(JSON.parse(json.text)).toMatchObject({ ok: false, problems: [{ instanceId: chain.instanceId, seq: 3, kind: 'hash-mismatch' }] });
+  await expect(runAuditVerify({ instance: 'seq-3' }, { out: () => undefined, env })).rejects.toThrow('UUID');
+});
+
+it('PostgreSQL: migrates a new schema once, then manages partitions', async () => {
+  const schema = freshSchemaName('cli');
+  const env = { DATABASE_URL: testDatabaseUrl(), GOVFLOW_SCHEMA: schema };
+  try {
+    const first = await run(runMigrate, env);
+    expect(first.code).toBe(0);
+    expect(first.text).toContain('已应用 applied 0001-definitions-instances');
+    expect(first.text).toContain(`✓ PostgreSQL schema ${schema} 架构版本 schema version ${LATEST}\n`);
+    expect((await run(runMigrate, env)).text).toContain('已是最新 up to date');
+    const parts = await run((io) => runAuditPartitions({ ahead: 4, dropOlderThan: '1 month' }, io), env);
+    expect(parts.code).toBe(0);
+    expect(parts.text).toMatch(/现有分区 partitions: (audit_events_\d{4}_\d{2}, ){4}audit_events_\d{4}_\d{2}\n/);
+    expect((await run((io) => runAuditVerify({}, io), env)).code).toBe(0);
+  } finally {
+    await dropSchema(testDatabaseUrl(), schema);
+  }
+});
