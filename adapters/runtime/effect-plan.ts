@@ -26,6 +26,7 @@ export interface AlertRow {
 }
 
 export interface OutboxRow {
+  id: string;
   idempotencyKey: string;
   topic: string;
   payload: Record<string, unknown>;
@@ -45,7 +46,7 @@ export interface EffectPlan {
  * Reduces a step's effects to table writes. A timer armed then cancelled in one step ends
  * cancelled (and the reverse ends armed); the same holds for tasks. Outbox keys are
  * `<instance>:<seq>:<n>`, stable across retries, so a receiver can drop repeats.
- * Pure apart from the alert ids it draws.
+ * Pure apart from the row ids it draws.
  */
 export function planEffects(instanceId: string, seq: number, effects: readonly Effect[]): EffectPlan {
   const timers = new Map<string, TimerArm | null>();
@@ -77,11 +78,11 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
         if (alert.due !== undefined) row.dueAt = alert.due;
         if (alert.escalateTo !== undefined) row.escalateTo = alert.escalateTo;
         alerts.push(row);
-        outbox.push({ idempotencyKey: key(), topic: 'alert', payload: { instanceId, seq, ...alert, alertId: row.id } });
+        outbox.push({ id: randomUUID(), idempotencyKey: key(), topic: 'alert', payload: { instanceId, seq, ...alert, alertId: row.id } });
         break;
       }
       case 'notify':
-        outbox.push({ idempotencyKey: key(), topic: 'notify', payload: { instanceId, seq, ...effect } });
+        outbox.push({ id: randomUUID(), idempotencyKey: key(), topic: 'notify', payload: { instanceId, seq, ...effect } });
         break;
       case 'clock':
       case 'outcome':

@@ -1,7 +1,17 @@
 import { startInstance, step } from '../../engine/index.ts';
 import type { Actor, CompiledDefinition, EngineEvent, InstanceSnapshot, StartInput, StepResult } from '../../engine/index.ts';
 
-export type { Actor, CompiledDefinition, Effect, EngineEvent, InstanceSnapshot, StartInput, StepResult, TaskState } from '../../engine/index.ts';
+export type {
+  Actor,
+  CompiledDefinition,
+  Effect,
+  EngineEvent,
+  InstanceSnapshot,
+  RuntimeTransition,
+  StartInput,
+  StepResult,
+  TaskState,
+} from '../../engine/index.ts';
 
 /** The two pure engine functions the runtime drives. */
 export interface EnginePort {

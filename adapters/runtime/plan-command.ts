@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../audit/audit-hash.ts';
 import { sealAuditRow, type AuditRow } from '../audit/append-audit-events.ts';
 import { ConflictError } from '../errors.ts';
@@ -98,6 +99,7 @@ export function planCommand(
   });
   const effects = planEffects(instanceId, seq, stepped.effects);
   effects.outbox.push({
+    id: randomUUID(),
     idempotencyKey: `${instanceId}:${seq}:${effects.outbox.length}`,
     topic: 'instance.changed',
     payload: { instanceId, seq, type: audit.type, from: stepped.record.from, to: stepped.record.to, status: snapshot.status, outcome: snapshot.outcome ?? null },

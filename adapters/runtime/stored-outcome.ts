@@ -1,6 +1,6 @@
 import { AdapterError } from '../errors.ts';
 import type { Command, CommandOutcome } from './commands.ts';
-import type { StoredResult } from './idempotency.ts';
+import type { StoredResult } from './load-round.ts';
 
 /**
  * The outcome of a command whose idempotency key was already used: the first result again,

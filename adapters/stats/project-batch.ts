@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Calendar } from '../../engine/calendar/types.ts';
 import type { InstanceFacts } from '../../engine/stats/index.ts';
-import type { DefinitionRegistry } from '../runtime/definition-registry.ts';
+import type { DefinitionResolver } from './definition-resolver.ts';
 import type { CompiledDefinition, EnginePort, InstanceSnapshot } from '../runtime/engine-port.ts';
 import type { Database } from '../storage/database.ts';
 import { uuidArray } from '../storage/sql-array.ts';
@@ -15,7 +15,7 @@ export interface ProjectionContext {
   /** Calendar working days are counted in (`cn-mainland`). */
   calendar: Calendar;
   /** Resolves the definition version each instance is pinned to. */
-  registry: DefinitionRegistry;
+  definitions: DefinitionResolver;
 }
 
 /** What one projection transaction did. */
@@ -68,7 +68,7 @@ export async function projectBatch(db: Kysely<Database>, ctx: ProjectionContext,
     for (const state of states.values()) {
       const key = `${state.definition.id}@${state.definition.version}`;
       if (definitions.has(key)) continue;
-      definitions.set(key, await ctx.registry.resolve(trx, state.definition.id, state.definition.version).catch((failed: unknown) => ({ failed })));
+      definitions.set(key, await ctx.definitions.resolve(trx, state.definition.id, state.definition.version).catch((failed: unknown) => ({ failed })));
     }
     const events = await loadEvents(trx, ids, states);
     const applied = applyEvents(states, events, {

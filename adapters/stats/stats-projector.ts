@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { sql, type Kysely } from 'kysely';
 import type { Calendar } from '../../engine/calendar/types.ts';
 import type { RealtimeBus } from '../bus/realtime-bus.ts';
-import type { DefinitionRegistry } from '../runtime/definition-registry.ts';
+import type { DefinitionResolver } from './definition-resolver.ts';
 import { defaultEngine, type EnginePort } from '../runtime/engine-port.ts';
 import type { Database } from '../storage/database.ts';
 import { projectBatch, type BatchReport, type ProjectionContext } from './project-batch.ts';
@@ -11,8 +11,8 @@ export interface StatsProjectorOptions {
   db: Kysely<Database>;
   /** Calendar working days are counted in: `cn-mainland`. */
   calendar: Calendar;
-  /** Resolves the definition versions instances are pinned to (the runtime's, or one with `compileStored`). */
-  registry: DefinitionRegistry;
+  /** Resolves the definition versions instances are pinned to: the runtime's registry, or `resolverFromFiles`. */
+  definitions: DefinitionResolver;
   /** Default: the engine in `engine/`. */
   engine?: EnginePort;
   /** Audit rows per transaction. Default 2000. */
@@ -55,7 +55,7 @@ export class StatsProjector extends EventEmitter<StatsProjectorEvents> {
   constructor(options: StatsProjectorOptions) {
     super();
     this.#db = options.db;
-    this.#ctx = { engine: options.engine ?? defaultEngine, calendar: options.calendar, registry: options.registry };
+    this.#ctx = { engine: options.engine ?? defaultEngine, calendar: options.calendar, definitions: options.definitions };
     this.#batchSize = options.batchSize ?? 2000;
     this.#pollMs = options.pollMs ?? 250;
     this.#bus = options.bus;

@@ -34,7 +34,6 @@ export async function createAppTables(pool: pg.Pool, schema: string): Promise<vo
 export async function resetRows(pool: pg.Pool, schema: string, table: 'approvals' | 'timers', n: number): Promise<void> {
   await pool.query(`TRUNCATE ${schema}.${table}`);
   await pool.query(`INSERT INTO ${schema}.${table} (id) SELECT generate_series(1, $1::int)`, [n]);
-  await pool.query(`VACUUM ANALYZE ${schema}.${table}`);
 }
 
 /** Throws unless every row reached its final state: a run that lost work must not produce a figure. */
@@ -118,7 +117,7 @@ export class DueInstant {
   /** Epoch ms at which `n` timers scheduled from now should all be due. */
   next(n: number): { dueAt: number; scheduled: () => void } {
     const start = Date.now();
-    const dueAt = start + 1000 + Math.ceil(n * this.#perJobMs * 1.5);
+    const dueAt = start + 500 + Math.ceil(n * this.#perJobMs * 1.5);
     return {
       dueAt,
       /** Call when scheduling is done; throws if it ran past the due instant (the figures would start late). */

@@ -20,7 +20,7 @@ const SYSTEM = 'peer_dbos_sys';
 const TIMER_QUEUE = 'timers';
 
 export interface DbosPeerOptions {
-  /** workerConcurrency of the storm's queue; default 32. */
+  /** workerConcurrency of the storm's queue; default 0 = none (DBOS's default: each poll claims every due workflow). */
   stormConcurrency?: number;
   /** Parallel callers enqueueing the storm; default 16. */
   enqueuers?: number;
@@ -29,7 +29,7 @@ export interface DbosPeerOptions {
 }
 
 export function dbosPeer(options: DbosPeerOptions = {}): PeerBench {
-  const { stormConcurrency = 32, enqueuers = 16, pollMs = 500 } = options;
+  const { stormConcurrency = 0, enqueuers = 16, pollMs = 500 } = options;
   let pool: pg.Pool | undefined;
   let clock: FireClock | undefined;
   let approval: ((id: number) => Promise<void>) | undefined;
@@ -63,8 +63,9 @@ export function dbosPeer(options: DbosPeerOptions = {}): PeerBench {
     version: installedVersion('@dbos-inc/dbos-sdk'),
     config:
       'registerWorkflow of 4 registerStep steps (UPDATE in the app database, then the step checkpoint in the system database), ' +
-      `called directly by each caller; storm: ${enqueuers} callers enqueue onto a queue (workerConcurrency ${stormConcurrency}, ` +
-      `minPollingIntervalMs ${pollMs}) with enqueueOptions.delaySeconds, one step per workflow`,
+      `called directly by each caller; storm: ${enqueuers} callers enqueue onto a queue ` +
+      `(${stormConcurrency > 0 ? `workerConcurrency ${stormConcurrency}` : 'no worker limit'}, minPollingIntervalMs ${pollMs}) ` +
+      'with enqueueOptions.delaySeconds, one step per workflow; system and app pools of 40',
     async setup(connectionString) {
       pool = createPool(connectionString, 40);
       await createAppTables(pool, APP);

@@ -23,7 +23,7 @@ export interface GraphileWorkerPeerOptions {
   stormConcurrency?: number;
   /** localQueue size in the storm; default 500. */
   stormLocalQueue?: number;
-  /** completeJobBatchDelay in ms; default 0 (batch whatever completes in the same tick). */
+  /** completeJobBatchDelay in ms; default 250, the starting point the graphile-worker docs recommend. */
   completeJobBatchDelay?: number;
   /** pollInterval in ms (only future jobs depend on it); default 500. */
   pollMs?: number;
@@ -34,7 +34,7 @@ interface StepData { id: number; step: number }
 const silent = new Logger(() => () => {});
 
 export function graphileWorkerPeer(options: GraphileWorkerPeerOptions = {}): PeerBench {
-  const { stormConcurrency = 32, stormLocalQueue = 500, completeJobBatchDelay = 0, pollMs = 500 } = options;
+  const { stormConcurrency = 32, stormLocalQueue = 500, completeJobBatchDelay = 250, pollMs = 500 } = options;
   let connection = '';
   let pool: pg.Pool | undefined;
   let utils: WorkerUtils | undefined;

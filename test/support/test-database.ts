@@ -13,7 +13,7 @@ export type BackendKind = (typeof BACKENDS)[number];
 
 /** The PostgreSQL the tests use: `TEST_DATABASE_URL`, else the local server's `test` database. */
 export function testDatabaseUrl(): string {
-  return process.env['TEST_DATABASE_URL'] ?? process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  return process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 }
 
 /** A migrated store for one test file, and how to dispose of it. */

@@ -5,6 +5,8 @@ import { registerDeadlineCommand } from './deadline.ts';
 import { registerInspectCommands } from './inspect.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerScenarioCommands } from './scenarios.ts';
+import { registerServeCommand } from './serve.ts';
+import { registerTokenCommands } from './token.ts';
 import { registerValidateCommand } from './validate.ts';
 import { registerWorkerCommand } from './worker.ts';
 
@@ -15,6 +17,8 @@ export function registerCommands(program: Command): void {
   registerValidateCommand(program);
   registerInspectCommands(program);
   registerScenarioCommands(program);
+  registerServeCommand(program);
+  registerTokenCommands(program);
   registerCatalogCommand(program);
   registerMigrateCommand(program);
   registerAuditCommands(program);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isAdapterError } from '../../../adapters/errors.ts';
 import { verifyAudit } from '../../../adapters/audit/verify-audit.ts';
 import { listAlerts } from '../../../adapters/queries/alerts.ts';
 import { listAuditEntries } from '../../../adapters/queries/audit-trail.ts';
@@ -104,7 +105,10 @@ export function registerInstanceRoutes(routes: RouteRegistry): void {
     async (ctx) => {
       const { deps, body, c } = ctx;
       const principal = staffOf(ctx);
-      const def = body.version !== undefined ? await deps.catalog.compiled(body.definition, body.version).catch(() => undefined) : await deps.catalog.latest(body.definition);
+      const def = await (body.version !== undefined ? deps.catalog.compiled(body.definition, body.version) : deps.catalog.latest(body.definition)).catch((error: unknown) => {
+        if (isAdapterError(error, 'DEFINITION_NOT_FOUND')) return undefined;
+        throw error;
+      });
       if (!def || def.department !== principal.department) {
         throw notFound({ zh: '流程定义', en: 'definition' }, def ? { reason: `definition of department ${def.department}`, resource: body.definition } : undefined);
       }

@@ -16,7 +16,7 @@ export interface Schema<T> {
 const options = { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true } as const;
 const bodyAjv = new Ajv2020(options);
 // Query strings carry text only: integers and booleans are coerced from it, nothing else is.
-const queryAjv = new Ajv2020({ ...options, coerceTypes: true });
+const queryAjv = new Ajv2020({ ...options, coerceTypes: true, useDefaults: true });
 for (const ajv of [bodyAjv, queryAjv]) (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 
 const MAX_DETAILS = 20;

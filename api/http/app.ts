@@ -1,0 +1,90 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ApiDeps } from './api-deps.ts';
+import { ApiError } from './api-error.ts';
+import { recordDenial } from './auth/record-security-event.ts';
+import { registerDashboard } from './dashboard/register-dashboard.ts';
+import { requestLog } from './logging/request-log.ts';
+import { createErrorHandler } from './on-error.ts';
+import type { AppEnv } from './routing/app-env.ts';
+import { YAML_BODY_LIMIT } from './routing/read-body.ts';
+import { RouteRegistry } from './routing/route-registry.ts';
+import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerAlertRoutes } from './routes/alert-routes.ts';
+import { registerDefinitionRoutes } from './routes/definition-routes.ts';
+import { registerDisclosureRoutes } from './routes/disclosure-routes.ts';
+import { registerInstanceRoutes } from './routes/instance-routes.ts';
+import { registerPartyRoutes } from './routes/party-routes.ts';
+import { registerStatsRoutes } from './routes/stats-routes.ts';
+import { registerStreamRoutes } from './routes/stream-routes.ts';
+import { registerSystemRoutes } from './routes/system-routes.ts';
+import { registerTaskRoutes } from './routes/task-routes.ts';
+import { StreamHub } from './streams/stream-hub.ts';
+
+export interface Api {
+  app: Hono<AppEnv>;
+  routes: RouteRegistry;
+  /** Open SSE streams; `close()` ends them (server shutdown). */
+  streams: StreamHub;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The HTTP API as a hono app: request ids, structured request logs, security headers, every
+ * operation with its checks, the OpenAPI document and docs, the dashboard mount point, and one
+ * error handler for all of it. Does not listen; `startServer` does, tests use `app.request()`.
+ */
+export function createApi(deps: ApiDeps, options: { version?: string } = {}): Api {
+  const app = new Hono<AppEnv>();
+  const streams = new StreamHub({ bus: deps.bus, db: deps.db, logger: deps.logger });
+  app.use(requestId({ limitLength: 64, generator: () => crypto.randomUUID() }));
+  app.use(async (c, next) => {
+    // An incoming X-Request-Id is kept only when it is plain text; otherwise a fresh one is used.
+    if (!REQUEST_ID.test(c.get('requestId'))) c.set('requestId', crypto.randomUUID());
+    await next();
+  });
+  app.use(requestLog(deps.logger));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
+  );
+  app.use(async (c, next) => {
+    // Refuse oversized bodies before any route reads them; each route then applies its own, smaller limit.
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && Number(declared) > YAML_BODY_LIMIT) {
+      throw new ApiError('BODY_TOO_LARGE', `请求体过大 request body larger than ${YAML_BODY_LIMIT} bytes`);
+    }
+    await next();
+  });
+
+  const routes = new RouteRegistry(app, deps);
+  registerDisclosureRoutes(routes);
+  registerPartyRoutes(routes);
+  registerDefinitionRoutes(routes);
+  registerInstanceRoutes(routes);
+  registerTaskRoutes(routes);
+  registerAlertRoutes(routes);
+  registerStatsRoutes(routes);
+  registerStreamRoutes(routes, streams);
+  registerAdminRoutes(routes);
+  registerSystemRoutes(app, routes, deps, options.version ?? '0.1.0');
+  registerDashboard(app, deps);
+
+  app.notFound(() => {
+    throw new ApiError('ROUTE_NOT_FOUND', '没有这个接口 no such endpoint; see /docs');
+  });
+  app.onError(createErrorHandler({ logger: deps.logger, recordDenial: (c, status, code, denial) => recordDenial(deps, c, status, code, denial) }));
+  return { app, routes, streams };
+}

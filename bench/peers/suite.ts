@@ -1,0 +1,100 @@
+/**
+ * Drives one peer through a plan and returns report rows (median/min/max over runs via
+ * `bench/stats.ts`). Used by `bench/peers/run.ts`; the lead's `npm run bench` can call it too.
+ */
+import type { PeerBench } from './types.ts';
+
+export interface PeerPlan {
+  /** Runs of every measure (≥ 3 on this noisy machine). */
+  runs: number;
+  /** Closed-loop 4-step runs: callers (= workers) and instances per run. */
+  fourStep: Array<{ concurrency: number; instances: number }>;
+  /** Timer storm sizes. */
+  storms: number[];
+  /** Storm sizes above this are skipped for the named peer, with the reason; see README. */
+  stormCaps?: Record<string, { max: number; reason: string }>;
+  /** Untimed warm-up instances after setup. */
+  warmup: number;
+}
+
+export interface Row { name: string; values: number[] }
+
+export interface PeerFigures {
+  name: string;
+  version: string;
+  config: string;
+  rows: Row[];
+  /** Measures that failed or were skipped, each with its reason. */
+  notes: string[];
+  seconds: number;
+}
+
+/** Nearest-rank percentile of unsorted values. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Progress goes to stderr so stdout holds only the tables. */
+const progress = (what: string, since: number) => console.error(`  ${what}: ${((Date.now() - since) / 1000).toFixed(1)} s`);
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Sets the peer up, runs the plan and tears it down, even after a failure.
+ * A failed run is noted and its measure keeps the runs that succeeded; measures that would start
+ * after `deadlineAt` (epoch ms) are skipped and noted, so one slow peer cannot hold the whole run.
+ */
+export async function measurePeer(peer: PeerBench, connectionString: string, plan: PeerPlan, deadlineAt = Infinity): Promise<PeerFigures> {
+  const started = Date.now();
+  const rows = new Map<string, number[]>();
+  const notes: string[] = [];
+  const add = (name: string, value: number) => rows.set(name, [...(rows.get(name) ?? []), value]);
+
+  await peer.setup(connectionString);
+  try {
+    if (plan.warmup > 0) await peer.fourStep(plan.warmup, Math.min(8, plan.warmup));
+    progress(`${peer.name} setup and warm-up`, started);
+    for (const { concurrency, instances } of plan.fourStep) {
+      const label = `4-step c=${concurrency} (${count(instances)} inst.)`;
+      if (Date.now() > deadlineAt) { notes.push(`${label}: skipped, time budget spent`); continue; }
+      const t0 = Date.now();
+      for (let run = 0; run < plan.runs; run++) {
+        try {
+          const r = await peer.fourStep(instances, concurrency);
+          add(`${label}: instances/s`, (instances * 1000) / r.ms);
+          add(`${label}: p50 latency ms`, percentile(r.latenciesMs, 50));
+          add(`${label}: p95 latency ms`, percentile(r.latenciesMs, 95));
+        } catch (error) {
+          notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
+        }
+      }
+      progress(`${peer.name} ${label}`, t0);
+    }
+    for (const n of plan.storms) {
+      const label = `storm ${count(n)}`;
+      const cap = plan.stormCaps?.[peer.name];
+      if (cap && n > cap.max) { notes.push(`${label}: not run, ${cap.reason}`); continue; }
+      if (Date.now() > deadlineAt) { notes.push(`${label}: skipped, time budget spent`); continue; }
+      const t0 = Date.now();
+      for (let run = 0; run < plan.runs; run++) {
+        try {
+          const r = await peer.timerStorm(n);
+          add(`${label}: first fired ms`, r.firstMs);
+          add(`${label}: half fired ms`, r.halfMs);
+          add(`${label}: all fired ms`, r.allMs);
+        } catch (error) {
+          notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
+        }
+      }
+      progress(`${peer.name} ${label}`, t0);
+    }
+  } finally {
+    await peer.teardown();
+  }
+  return {
+    name: peer.name, version: peer.version, config: peer.config,
+    rows: [...rows].map(([name, values]) => ({ name, values })),
+    notes, seconds: (Date.now() - started) / 1000,
+  };
+}

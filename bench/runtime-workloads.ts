@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { createRuntime } from '../adapters/runtime/runtime.ts';
+import type { Database } from '../adapters/storage/database.ts';
+import { migrate } from '../adapters/storage/migrate.ts';
+import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
+import type { Store } from '../adapters/storage/store.ts';
+import { TimerScheduler } from '../adapters/timers/timer-scheduler.ts';
+import { actors, loadFixture } from '../test/support/runtime-fixture.ts';
+
+const permit = loadFixture('runtime-permit');
+const timed = loadFixture('timed-reply');
+
+/** A fresh migrated schema for one run; `drop()` removes it. */
+export async function freshStore(url: string, max: number): Promise<Store & { drop(): Promise<void> }> {
+  const schema = `bench_${randomUUID().slice(0, 8)}`;
+  const store = await openPostgresStore({ connectionString: url, schema, max });
+  await migrate(store.db);
+  return {
+    ...store,
+    async drop() {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(store.db);
+      await store.close();
+    },
+  };
+}
+
+/** Runs `clients` loops of `work(client, i)` for `seconds`; returns completed operations per second. */
+async function timedLoops(clients: number, seconds: number, work: (client: number, i: number) => Promise<void>): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = 0; performance.now() < end; i++) {
+        await work(client, i);
+        done += 1;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
+}
+
+/** The raw-SQL baseline: per transaction, insert one event and update one instance row. Steps/s. */
+export async function rawBaseline(url: string, clients: number, seconds: number): Promise<number> {
+  const schema = `bench_raw_${randomUUID().slice(0, 8)}`;
+  const pool = new pg.Pool({ connectionString: url, max: clients, options: `-c search_path=${schema}` });
+  pool.on('error', () => undefined);
+  try {
+    await pool.query(`create schema ${schema}`);
+    await pool.query('create table instances (id uuid primary key, version integer not null, snapshot jsonb not null)');
+    await pool.query('create table events (instance_id uuid not null, seq integer not null, payload jsonb not null, occurred_at timestamptz not null default now(), primary key (instance_id, seq))');
+    const ids = Array.from({ length: clients }, () => randomUUID());
+    for (const id of ids) await pool.query(`insert into instances values ($1, 0, '{}')`, [id]);
+    return await timedLoops(clients, seconds, async (client, i) => {
+      const c = await pool.connect();
+      try {
+        await c.query('begin');
+        await c.query('insert into events (instance_id, seq, payload) values ($1, $2, $3)', [ids[client], i + 1, JSON.stringify({ n: i })]);
+        await c.query('update instances set version = $2, snapshot = $3 where id = $1', [ids[client], i + 1, JSON.stringify({ state: 'review', n: i })]);
+        await c.query('commit');
+      } finally {
+        c.release();
+      }
+    });
+  } finally {
+    await pool.query(`drop schema ${schema} cascade`);
+    await pool.end();
+  }
+}
+
+/** govflow: `send` of one event per command, each client on its own instance. Commands/s. */
+export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean): Promise<number> {
+  const store = await freshStore(url, groupCommit ? 4 : clients);
+  try {
+    const rt = createRuntime({ db: store.db, ...(groupCommit ? { groupCommit: { intervalMs: 2, maxBatch: 256, concurrency: 2 } } : {}) });
+    const ids: string[] = [];
+    for (let c = 0; c < clients; c++) ids.push((await rt.start(permit, { applicant: `客户${c}` }, actors.applicant)).instanceId);
+    const rate = await timedLoops(clients, seconds, async (client, i) => {
+      await rt.send(ids[client] as string, 'note', { actor: actors.window, payload: { n: i }, idempotencyKey: `${client}:${i}` });
+    });
+    await rt.close();
+    return rate;
+  } finally {
+    await store.drop();
+  }
+}
+
+/** Timer storm: `n` instances whose one timer is due at the same instant, fired by one scheduler. */
+export async function timerStorm(url: string, n: number): Promise<{ seconds: number; perSecond: number }> {
+  const store = await freshStore(url, 6);
+  try {
+    const db: Kysely<Database> = store.db;
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+    const at = (rows[0] as { now: Date }).now.getTime() - 3_600_000;
+    const seeder = createRuntime({ db, clock: { now: () => at }, groupCommit: { intervalMs: 2, maxBatch: 1000, concurrency: 3 } });
+    for (let from = 0; from < n; from += 20_000) {
+      await Promise.all(Array.from({ length: Math.min(20_000, n - from) }, (_, k) => seeder.start(timed, { n: from + k }, actors.applicant)));
+    }
+    await seeder.close();
+    await sql`vacuum analyze timers`.execute(db);
+    const firing = createRuntime({ db });
+    await firing.publish(timed, actors.head);
+    const scheduler = new TimerScheduler({ db, runtime: firing, batchSize: 2000 });
+    const t0 = performance.now();
+    const total = await scheduler.drain();
+    const seconds = (performance.now() - t0) / 1000;
+    if (total.fired !== n) throw new Error(`storm fired ${total.fired} of ${n}`);
+    return { seconds, perSecond: n / seconds };
+  } finally {
+    await store.drop();
+  }
+}
