@@ -32,7 +32,7 @@ export async function applyRound(
   const inputs = await loadRound(trx, {
     keys: round.flatMap((c) => keyOf(c) ?? []),
     instanceIds: round.filter((c) => c.kind !== 'start').map((c) => c.instanceId),
-    businessKeys: round.flatMap((c) => (c.kind === 'start' && c.businessKey !== undefined ? [c.businessKey] : [])),
+    businessKeys: round.flatMap((c) => (c.kind === 'start' && c.businessKey !== undefined ? [{ definitionId: c.definition.id, businessKey: c.businessKey }] : [])),
     starts: round.filter((c) => c.kind === 'start').length,
   });
   const now = ctx.now();

@@ -25,12 +25,23 @@ export interface RoundInputs {
 export interface RoundQuery {
   keys: readonly string[];
   instanceIds: readonly string[];
-  businessKeys: readonly string[];
+  businessKeys: ReadonlyArray<{ definitionId: string; businessKey: string }>;
   starts: number;
 }
 
 /** Reads idempotency keys, instances, business keys and receipt numbers in a single statement. */
 export async function loadRound(executor: Executor, q: RoundQuery): Promise<RoundInputs> {
+  // Parts a round does not need are left out, not run on empty arrays: the planner would still scan.
+  const taken =
+    q.businessKeys.length === 0
+      ? sql`cast('[]' as jsonb)`
+      : sql`(select coalesce(jsonb_agg(jsonb_build_array(definition_id, business_key)), '[]') from instances
+             where definition_id = any(${textArray(q.businessKeys.map((b) => b.definitionId))})
+               and business_key = any(${textArray(q.businessKeys.map((b) => b.businessKey))}))`;
+  const receipts =
+    q.starts === 0
+      ? sql`cast('[]' as jsonb)`
+      : sql`(select coalesce(jsonb_agg(nextval('receipt_no_seq')), '[]') from generate_series(1, ${q.starts}))`;
   const { rows } = await sql<{
     stored: Array<StoredResult & { key: string }>;
     instances: LoadedInstance[];
@@ -45,9 +56,8 @@ export async function loadRound(executor: Executor, q: RoundQuery): Promise<Roun
            'department', department, 'receiptNo', receipt_no, 'status', status, 'outcome', outcome,
            'snapshot', snapshot, 'version', version, 'auditHead', audit_head)), '[]')
          from instances where id = any(${uuidArray(q.instanceIds)})) as instances,
-      (select coalesce(jsonb_agg(jsonb_build_array(definition_id, business_key)), '[]')
-         from instances where business_key = any(${textArray(q.businessKeys)})) as taken,
-      (select coalesce(jsonb_agg(nextval('receipt_no_seq')), '[]') from generate_series(1, ${q.starts})) as receipts
+      ${taken} as taken,
+      ${receipts} as receipts
   `.execute(executor);
   const row = rows[0];
   const stored = new Map<string, StoredResult>();

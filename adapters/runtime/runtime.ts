@@ -23,6 +23,11 @@ export interface RuntimeOptions {
   defaultRegion?: string;
   /** Share transactions among concurrent commands. Default off: one transaction per command. */
   groupCommit?: GroupCommitOptions | false;
+  /**
+   * Called after a transaction of this runtime committed a command that wrote (e.g. to wake the
+   * outbox relay, `relay.wake()`). Not called for commands run in a caller's transaction.
+   */
+  onCommitted?: () => void;
 }
 
 export interface StartOptions {
@@ -84,6 +89,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     else [outcome] = await applyInOwnTransaction(options.db, [command], ctx);
     if (!outcome) throw new Error('internal: no outcome');
     if (!outcome.ok) throw outcome.error;
+    if (!trx && !outcome.result.duplicate) options.onCommitted?.();
     return outcome.result;
   };
 

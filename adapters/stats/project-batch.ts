@@ -51,8 +51,9 @@ export async function projectBatch(db: Kysely<Database>, ctx: ProjectionContext,
     if (!cp) return { ...report, busy: true };
     // Every transaction with an id below the snapshot's xmin has ended, so no row can still
     // appear below the checkpoint once it has moved past it.
-    const { rows } = await sql<{ instance_id: string; seq: number; tx_id: string; position: string }>`
-      select instance_id, seq, cast(tx_id as text) as tx_id, cast(position as text) as position
+    // Aliases differ from the column names: ORDER BY would otherwise sort by the text casts.
+    const { rows } = await sql<{ instance_id: string; seq: number; tx: string; pos: string }>`
+      select instance_id, seq, cast(tx_id as text) as tx, cast(position as text) as pos
       from audit_events
       where (tx_id, position) > (cast(${cp.tx_id} as xid8), cast(${cp.position} as bigint))
         and tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -85,7 +86,7 @@ export async function projectBatch(db: Kysely<Database>, ctx: ProjectionContext,
     await writeDeltaRows(trx, sumDeltas(applied.deltas));
     const last = rows[rows.length - 1] as (typeof rows)[number];
     await sql`
-      update stats_checkpoint set tx_id = cast(${last.tx_id} as xid8), position = cast(${last.position} as bigint),
+      update stats_checkpoint set tx_id = cast(${last.tx} as xid8), position = cast(${last.pos} as bigint),
         events = events + ${applied.applied}, batches = batches + 1, updated_at = now()
       where name = ${CHECKPOINT}`.execute(trx);
     report.applied = applied.applied;

@@ -80,8 +80,8 @@ export class FireClock {
   #fired = 0;
   #first?: number;
   #half?: number;
-  #resolve!: (r: TimerStormResult) => void;
-  readonly result: Promise<TimerStormResult>;
+  #resolve!: (r: Omit<TimerStormResult, 'scheduleMs'>) => void;
+  readonly result: Promise<Omit<TimerStormResult, 'scheduleMs'>>;
 
   /** @param dueAt epoch ms at which every timer is due; the figures are measured from it. */
   constructor(readonly n: number, readonly dueAt: number) {
@@ -102,6 +102,11 @@ export class FireClock {
   }
 }
 
+/** Scheduling a storm outlasted its lead time; the run is void and may be retried (the lead has been re-learnt). */
+export class LateScheduleError extends Error {
+  readonly code = 'LATE_SCHEDULE';
+}
+
 /**
  * Picks a storm's due instant far enough ahead for the peer to schedule every timer first.
  * Starts from the peer's guess of its scheduling cost per job and then uses the cost it
@@ -115,16 +120,20 @@ export class DueInstant {
   }
 
   /** Epoch ms at which `n` timers scheduled from now should all be due. */
-  next(n: number): { dueAt: number; scheduled: () => void } {
+  next(n: number): { dueAt: number; scheduled: () => number } {
     const start = Date.now();
     const dueAt = start + 500 + Math.ceil(n * this.#perJobMs * 1.5);
     return {
       dueAt,
-      /** Call when scheduling is done; throws if it ran past the due instant (the figures would start late). */
+      /**
+       * Call when scheduling is done; returns how long it took. Throws if it ran past the due
+       * instant (the figures would start late).
+       */
       scheduled: () => {
         const end = Date.now();
         this.#perJobMs = (end - start) / n;
-        if (end > dueAt) throw new Error(`${this.peer}: scheduling ${n} timers ended ${end - dueAt} ms after their due instant`);
+        if (end > dueAt) throw new LateScheduleError(`${this.peer}: scheduling ${n} timers ended ${end - dueAt} ms after their due instant`);
+        return end - start;
       },
     };
   }

@@ -71,6 +71,11 @@ export function graphileWorkerPeer(options: GraphileWorkerPeerOptions = {}): Pee
     });
   }
 
+  /** Drops jobs a void run left behind (completed jobs are deleted by graphile-worker itself). */
+  async function clearJobs(): Promise<void> {
+    await pool!.query(`DELETE FROM ${SYSTEM}._private_jobs`);
+  }
+
   /** The start step: the first row update and the job for step 2 in one transaction. */
   async function startInstance(id: number): Promise<void> {
     const client = await pool!.connect();
@@ -103,39 +108,35 @@ export function graphileWorkerPeer(options: GraphileWorkerPeerOptions = {}): Pee
     },
     async fourStep(instances, concurrency): Promise<FourStepResult> {
       await resetRows(pool!, APP, 'approvals', instances);
+      await clearJobs();
       const runner = await startRunner(concurrency, concurrency + 1, { approval_step: approvalStep });
-      try {
-        const run = closedLoop(instances, concurrency, async (id) => {
-          const finished = completions.wait(id);
-          await startInstance(id);
-          await finished;
-        });
-        return await withDeadline(run, 180_000, `graphile-worker 4-step c=${concurrency}`);
-      } finally {
-        await runner.stop();
-        await verifyRows(pool!, APP, 'approvals', instances);
-      }
+      const run = closedLoop(instances, concurrency, async (id) => {
+        const finished = completions.wait(id);
+        await startInstance(id);
+        await finished;
+      });
+      const result = await withDeadline(run, 180_000, `graphile-worker 4-step c=${concurrency}`).finally(() => runner.stop());
+      await verifyRows(pool!, APP, 'approvals', instances);
+      return result;
     },
     async timerStorm(n): Promise<TimerStormResult> {
       await resetRows(pool!, APP, 'timers', n);
+      await clearJobs();
       const { dueAt, scheduled } = due.next(n);
       const clock = new FireClock(n, dueAt);
       const runAt = new Date(dueAt);
       for (let from = 1; from <= n; from += 5000) {
         await utils!.addJobs(Array.from({ length: Math.min(5000, n - from + 1) }, (_, i) => ({ identifier: 'timer', payload: { id: from + i }, runAt })));
       }
-      scheduled();
+      const scheduleMs = scheduled();
       const timer: Task = async (payload, helpers) => {
         await helpers.query(`UPDATE ${APP}.timers SET fired_at = now() WHERE id = $1`, [(payload as { id: number }).id]);
         clock.record(1);
       };
       const runner = await startRunner(stormConcurrency, stormLocalQueue, { timer });
-      try {
-        return await withDeadline(clock.result, 180_000, `graphile-worker storm ${n}`);
-      } finally {
-        await runner.stop();
-        await verifyRows(pool!, APP, 'timers', n);
-      }
+      const result = await withDeadline(clock.result, 180_000, `graphile-worker storm ${n}`).finally(() => runner.stop());
+      await verifyRows(pool!, APP, 'timers', n);
+      return { ...result, scheduleMs };
     },
     async teardown() {
       await utils?.release();

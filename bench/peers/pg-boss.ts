@@ -167,18 +167,15 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
       await resetRows(pool!, APP, 'approvals', instances);
       await boss!.clearStorage();
       const loops = startLoops(concurrency, stepBatch, waker, pollMs);
-      try {
-        const run = closedLoop(instances, concurrency, async (id) => {
-          const finished = completions.wait(id);
-          await startInstance(id);
-          await finished;
-        });
-        return await withDeadline(run, 180_000, `pg-boss 4-step c=${concurrency}`);
-      } finally {
-        await loops.stop();
-        if (loops.failure()) throw loops.failure();
-        await verifyRows(pool!, APP, 'approvals', instances);
-      }
+      const run = closedLoop(instances, concurrency, async (id) => {
+        const finished = completions.wait(id);
+        await startInstance(id);
+        await finished;
+      });
+      const result = await withDeadline(run, 180_000, `pg-boss 4-step c=${concurrency}`).finally(() => loops.stop());
+      if (loops.failure()) throw loops.failure();
+      await verifyRows(pool!, APP, 'approvals', instances);
+      return result;
     },
     async timerStorm(n): Promise<TimerStormResult> {
       await resetRows(pool!, APP, 'timers', n);
@@ -190,7 +187,7 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
         const chunk = Array.from({ length: Math.min(5000, n - from + 1) }, (_, i) => ({ name: TIMER_QUEUE, data: { id: from + i }, startAfter }));
         await boss!.insert(chunk);
       }
-      scheduled();
+      const scheduleMs = scheduled();
       const fire = async (): Promise<number> => {
         const jobs = await inBatch<TimerData>(TIMER_QUEUE, stormBatchSize, async (batch, client) => {
           await client.query(`UPDATE ${APP}.timers SET fired_at = now() WHERE id = ANY($1::int[])`, [batch.map((j) => j.data.id)]);
@@ -199,13 +196,10 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
         return jobs.length;
       };
       const loops = startLoops(stormLoops, fire, waker, pollMs);
-      try {
-        return await withDeadline(clock.result, 180_000, `pg-boss storm ${n}`);
-      } finally {
-        await loops.stop();
-        if (loops.failure()) throw loops.failure();
-        await verifyRows(pool!, APP, 'timers', n);
-      }
+      const result = await withDeadline(clock.result, 180_000, `pg-boss storm ${n}`).finally(() => loops.stop());
+      if (loops.failure()) throw loops.failure();
+      await verifyRows(pool!, APP, 'timers', n);
+      return { ...result, scheduleMs };
     },
     async teardown() {
       await boss?.stop({ graceful: false, wait: true });

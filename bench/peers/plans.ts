@@ -11,7 +11,7 @@ const DBOS_STORM_CAP = {
 export const FULL_PLAN: PeerPlan = {
   runs: 3,
   warmup: 40,
-  fourStep: [{ concurrency: 1, instances: 200 }, { concurrency: 8, instances: 1_000 }, { concurrency: 32, instances: 2_000 }],
+  fourStep: [{ concurrency: 1, instances: 100 }, { concurrency: 8, instances: 500 }, { concurrency: 32, instances: 1_000 }],
   storms: [10_000, 100_000],
   stormCaps: { '@dbos-inc/dbos-sdk': DBOS_STORM_CAP },
 };

@@ -38,7 +38,8 @@ export function buildClockDefs(def: DefinitionDoc, nodes: Map<string, StateNode>
   }));
   for (const node of nodes.values()) {
     if (!node.spec.limit) continue;
-    const ladder = node.spec.ladder?.length ? rungs(node.spec.ladder) : [{ when: 'remaining' as const, amount: 0, level: 'step-overdue' }];
+    const fallback = node.spec['on-limit'] ? [] : [{ when: 'remaining' as const, amount: 0, level: 'step-overdue' }];
+    const ladder = node.spec.ladder?.length ? rungs(node.spec.ladder) : fallback;
     clocks.push({
       name: `step:${node.name}`,
       title: { zh: `${node.spec.title?.zh ?? node.name}环节时限`, en: `${node.spec.title?.en ?? node.name} step limit` },
@@ -49,6 +50,7 @@ export function buildClockDefs(def: DefinitionDoc, nodes: Map<string, StateNode>
       pausedIn: [],
       extendOn: [],
       ladder,
+      onExpiry: node.spec['on-limit'],
       restartOnEntry: true,
     });
   }

@@ -22,6 +22,8 @@ export interface RuntimeTransition {
   guard?: CompiledExpression;
   assign: Array<{ path: string[]; expr: CompiledExpression }>;
   effects: NonNullable<TransitionSite['spec']['effects']>;
+  /** Clocks that, when this transition starts them, count from the instance's start. */
+  backdate: string[];
 }
 
 export interface RuntimeTask extends TaskSpec {
@@ -89,6 +91,7 @@ export function compileDefinition(input: CompileInput): CompiledDefinition {
     guard: site.spec.guard !== undefined ? compileExpression(site.spec.guard) : undefined,
     assign: Object.entries(site.spec.assign ?? {}).map(([field, expr]) => ({ path: field.split('.'), expr: compileExpression(expr) })),
     effects: site.spec.effects ?? [],
+    backdate: site.spec.backdate ?? [],
   }));
   const transitionsByEvent = new Map<string, RuntimeTransition[]>();
   for (const t of transitions) transitionsByEvent.set(t.event, [...(transitionsByEvent.get(t.event) ?? []), t]);

@@ -36,6 +36,7 @@ export interface TransitionSpec {
   assign?: Record<string, string>;
   effects?: EffectSpec[];
   title?: Text;
+  backdate?: string[];
 }
 
 export interface TaskSpec {
@@ -47,6 +48,7 @@ export interface TaskSpec {
   assignees?: string | string[];
   threshold?: number;
   operations?: Array<'claim' | 'transfer' | 'delegate' | 'urge' | 'copy'>;
+  urgers?: string[];
 }
 
 export interface LadderRungSpec {
@@ -71,6 +73,7 @@ export interface StateSpec {
   task?: TaskSpec;
   limit?: string;
   ladder?: LadderRungSpec[];
+  'on-limit'?: string;
   entry?: EffectSpec[];
   'return-to'?: string[];
   'withdraw-to'?: string;

@@ -19,6 +19,7 @@ export function internalEvents(def: DefinitionDoc, nodes: Map<string, StateNode>
   const out = new Set<string>();
   for (const clock of Object.values(def.clocks ?? {})) if (clock['on-expiry']) out.add(clock['on-expiry']);
   for (const node of nodes.values()) {
+    if (node.spec['on-limit']) out.add(node.spec['on-limit']);
     const task = node.spec.task;
     if (task && (task.mode ?? 'single') !== 'single') out.add(`${task.id ?? node.name}.completed`);
   }
@@ -75,6 +76,9 @@ export function checkReferences(
         report(onKey(site), `无人可发送 no role may send event '${site.event}'; add 'roles' to the transition or to events.${site.event}`, true);
       }
     }
+    (site.spec.backdate ?? []).forEach((clock, i) => {
+      if (!def.clocks?.[clock]) report([...site.path, 'backdate', i], `未知时钟 unknown clock '${clock}'; clocks: ${known(Object.keys(def.clocks ?? {})) || '(none)'}`);
+    });
     const isTaskDone = site.event.endsWith('.completed');
     if (site.spec.guard !== undefined) checkExpr(site.spec.guard, [...site.path, 'guard'], event, isTaskDone);
     for (const [field, expr] of Object.entries(site.spec.assign ?? {})) {
@@ -153,11 +157,17 @@ function tryDuration(text: string | 0 | undefined, path: PathSegment[], report: 
   }
 }
 
+/** Hours and minutes are both elapsed time and mix freely; days do not mix with them or each other. */
+function sameUnit(a: string, b: string): boolean {
+  const elapsed = (u: string) => u === 'h' || u === 'min';
+  return a === b || (elapsed(a) && elapsed(b));
+}
+
 function checkLadder(ladder: LadderRungSpec[] | undefined, unit: string | undefined, path: PathSegment[], report: Report): void {
   (ladder ?? []).forEach((rung, i) => {
     for (const key of ['remaining', 'overdue', 'consumed'] as const) {
       const d = tryDuration(rung[key], [...path, i, key], report);
-      if (d && unit && d.unit !== '*' && d.unit !== unit) {
+      if (d && unit && d.unit !== '*' && !sameUnit(d.unit, unit)) {
         report([...path, i, key], `单位不一致 threshold unit '${d.unit}' differs from the clock's unit '${unit}'; write it in ${unit}`);
       }
     }
@@ -192,7 +202,7 @@ function checkClocks(
     (clock['extend-on'] ?? []).forEach((ext, i) => {
       if (!events[ext.event]) report([...path, 'extend-on', i, 'event'], `未声明的事件 undeclared event '${ext.event}'; declared events: ${known(Object.keys(events))}`);
       const by = tryDuration(ext.by, [...path, 'extend-on', i, 'by'], report);
-      if (by && limit && by.unit !== limit.unit) report([...path, 'extend-on', i, 'by'], `单位不一致 extension unit '${by.unit}' differs from the limit's unit '${limit.unit}'`);
+      if (by && limit && !sameUnit(by.unit, limit.unit)) report([...path, 'extend-on', i, 'by'], `单位不一致 extension unit '${by.unit}' differs from the limit's unit '${limit.unit}'`);
     });
     checkLadder(clock.ladder, limit?.unit, [...path, 'ladder'], report);
     const expiry = clock['on-expiry'];
@@ -201,6 +211,9 @@ function checkClocks(
   for (const node of nodes.values()) {
     const limit = tryDuration(node.spec.limit, [...node.path, 'limit'], report);
     if (node.spec.ladder && !node.spec.limit) report([...node.path, 'ladder'], `预警需要时限 a step ladder needs a step 'limit'`, true);
+    const onLimit = node.spec['on-limit'];
+    if (onLimit && !node.spec.limit) report([...node.path, 'on-limit'], `需要环节时限 'on-limit' needs a step 'limit'`);
+    if (onLimit && !handled.has(onLimit)) report([...node.path, 'on-limit'], `到期事件无人处理 no state handles '${onLimit}'; add it under 'on' of the states where it matters`);
     checkLadder(node.spec.ladder, limit?.unit, [...node.path, 'ladder'], report);
   }
 }

@@ -57,7 +57,7 @@ function reasonFor(defn: CompiledDefinition, active: Set<string>, def: ClockDef)
  * Moves every clock to the status the new configuration implies — start, pause, resume, stop, or
  * restart for step clocks whose state was re-entered — and keeps their timers in step. Mutates `snap`.
  */
-export function updateClocks(defn: CompiledDefinition, snap: InstanceSnapshot, active: Set<string>, entered: Set<string>, now: number, effects: Effect[]): void {
+export function updateClocks(defn: CompiledDefinition, snap: InstanceSnapshot, active: Set<string>, entered: Set<string>, backdate: Set<string>, now: number, effects: Effect[]): void {
   for (const def of defn.clocks) {
     let state = snap.clocks[def.name] ?? newClock(def);
     const runs = def.runsIn.some((s) => active.has(s));
@@ -68,7 +68,7 @@ export function updateClocks(defn: CompiledDefinition, snap: InstanceSnapshot, a
     const dueBefore = state.due;
     if ((state.status === 'idle' && runs) || restart) {
       state.status = paused ? 'paused' : 'running';
-      state.startedAt = now;
+      state.startedAt = backdate.has(def.name) ? snap.startedAt : now;
       if (paused) state.pauses.push({ from: now, reason: reasonFor(defn, active, def) });
       recompute(defn, def, state);
       effects.push({ type: 'clock', clock: def.name, change: 'started', due: state.due });

@@ -10,6 +10,8 @@ import type { Effect, InstanceSnapshot } from './types.ts';
 export interface MachineMove {
   entered: Set<string>;
   exited: Set<string>;
+  /** Clocks the taken transitions start from the instance's start instead of now. */
+  backdate: Set<string>;
 }
 
 interface ActionObject {
@@ -49,7 +51,8 @@ function failOnExpression(scope: StepScope): void {
 }
 
 function applyActions(defn: CompiledDefinition, snap: InstanceSnapshot, actions: ActionObject[], scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn'): MachineMove {
-  const move: MachineMove = { entered: new Set(), exited: new Set() };
+  const backdate = new Set(scope.taken.flatMap((key) => defn.transitions[key]?.backdate ?? []));
+  const move: MachineMove = { entered: new Set(), exited: new Set(), backdate };
   for (const action of actions) {
     const state = action.params?.state as string | undefined;
     if (action.type === 'exit' && state) {

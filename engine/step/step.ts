@@ -40,6 +40,7 @@ export function makeScope(defn: CompiledDefinition, snap: InstanceSnapshot, acto
 /** Brings clocks and finished instances up to date after the machine moved. Mutates `snap`. */
 function settle(defn: CompiledDefinition, snap: InstanceSnapshot, moves: MachineMove[], now: number, effects: Effect[]): void {
   const entered = new Set(moves.flatMap((m) => [...m.entered]));
+  const backdate = new Set(moves.flatMap((m) => [...m.backdate]));
   if (snap.status === 'done') {
     stopAllClocks(defn, snap, now, effects);
     snap.endedAt = now;
@@ -53,7 +54,7 @@ function settle(defn: CompiledDefinition, snap: InstanceSnapshot, moves: Machine
     }
     return;
   }
-  updateClocks(defn, snap, activeStates(snap.value), entered, now, effects);
+  updateClocks(defn, snap, activeStates(snap.value), entered, backdate, now, effects);
 }
 
 /**

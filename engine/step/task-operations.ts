@@ -22,7 +22,8 @@ export const TASK_OPERATION_PAYLOADS: Record<string, Record<string, unknown>> = 
 
 export const STATE_FREE_OPERATIONS = new Set(['task.claim', 'task.transfer', 'task.delegate', 'task.urge', 'task.copy', 'task.complete']);
 
-const URGE_ROLES = new Set(['supervisor', 'head', 'window', 'officer', 'applicant', 'bidder']);
+/** Roles that may urge (催办) a task whose definition names none. */
+const DEFAULT_URGERS = ['supervisor', 'head', 'window', 'officer', 'applicant', 'bidder'];
 
 export function checkOperationPayload(type: string, payload: Record<string, unknown>): void {
   const fn = validatorFor(TASK_OPERATION_PAYLOADS[type]!);
@@ -72,10 +73,19 @@ export function applyTaskOperation(defn: CompiledDefinition, snap: InstanceSnaps
       update(snap, task, effects);
       effects.push({ type: 'notify', to: task.delegatedTo, template: 'task-delegated' });
       break;
-    case 'task.urge':
-      if (!URGE_ROLES.has(actor.role)) forbid(type, task, actor);
-      effects.push({ type: 'notify', to: task.claimedBy ?? task.department, template: 'task-urged', message: { zh: String(payload.message ?? `请尽快办理：${task.title.zh}`) } });
+    case 'task.urge': {
+      // Roles a definition lists may urge from any department (e.g. the service centre's one window);
+      // with the default list, staff must belong to the case or the task.
+      const external = actor.role === 'applicant' || actor.role === 'bidder' || actor.role === 'supervisor';
+      const involved = [snap.department, task.department, ...task.assignees].includes(actor.department ?? '');
+      const allowed = spec?.urgers ? spec.urgers.includes(actor.role) : DEFAULT_URGERS.includes(actor.role) && (external || involved);
+      if (!allowed) forbid(type, task, actor);
+      const signed = new Set(task.votes.map((v) => v.assignee));
+      const targets = task.mode === 'single' ? [task.claimedBy ?? task.department] : task.assignees.filter((a) => !signed.has(a));
+      const message = { zh: String(payload.message ?? `请尽快办理：${task.title.zh}`) };
+      for (const to of targets) effects.push({ type: 'notify', to, template: 'task-urged', message });
       break;
+    }
     case 'task.copy':
       if (!holdsTask(task, actor) && !isHead) forbid(type, task, actor);
       for (const to of payload.to as string[]) effects.push({ type: 'notify', to, template: 'task-copied' });

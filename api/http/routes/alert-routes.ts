@@ -1,6 +1,7 @@
-import { acknowledgeAlert, findAlert, listAcknowledgements, listAlerts } from '../../../adapters/queries/alerts.ts';
+import { acknowledgeAlert, findAlert, listAcknowledgements, listAlerts, type AlertRecord } from '../../../adapters/queries/alerts.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import { ApiError, notFound } from '../api-error.ts';
-import { actorOf } from '../auth/principal.ts';
+import { actorOf, type StaffPrincipal } from '../auth/principal.ts';
 import { staffOf, type RouteRegistry } from '../routing/route-registry.ts';
 import { bodySchema, querySchema } from '../routing/schema.ts';
 import { alertView } from '../views/instance-view.ts';
@@ -29,6 +30,14 @@ const ackBody = bodySchema<{ comment: string }>('AcknowledgeAlert', {
 });
 
 const alertNotFound = { zh: '预警', en: 'alert' };
+
+/** The alert as the principal may see it; out of scope answers exactly like missing (404). */
+async function loadAlert(deps: ApiDeps, principal: StaffPrincipal, id: string): Promise<AlertRecord> {
+  const alert = await findAlert(deps.db, id, scopeOf(principal));
+  if (alert) return alert;
+  const exists = await deps.db.selectFrom('alerts').select('department').where('id', '=', id.toLowerCase()).executeTakeFirst();
+  throw notFound(alertNotFound, exists ? { reason: `alert of department ${exists.department} is outside the caller's scope`, resource: id } : undefined);
+}
 
 /** Supervision alerts in the caller's scope, and their acknowledgement. (The supervision work extends these.) */
 export function registerAlertRoutes(routes: RouteRegistry): void {
@@ -63,8 +72,7 @@ export function registerAlertRoutes(routes: RouteRegistry): void {
       responses: [ok({ zh: '预警', en: 'the alert' }), { status: 404, description: { zh: '未找到', en: 'not found' } }],
     },
     async (ctx) => {
-      const alert = await findAlert(ctx.deps.db, ctx.params['alertId']!, scopeOf(staffOf(ctx)));
-      if (!alert) throw notFound(alertNotFound);
+      const alert = await loadAlert(ctx.deps, staffOf(ctx), ctx.params['alertId']!);
       ctx.c.set('instanceId', alert.instanceId);
       return ctx.c.json({ ...alertView(alert), acknowledgements: await listAcknowledgements(ctx.deps.db, alert.id) });
     },
@@ -85,8 +93,7 @@ export function registerAlertRoutes(routes: RouteRegistry): void {
     async (ctx) => {
       const principal = staffOf(ctx);
       const { deps } = ctx;
-      const alert = await findAlert(deps.db, ctx.params['alertId']!, scopeOf(principal));
-      if (!alert) throw notFound(alertNotFound);
+      const alert = await loadAlert(deps, principal, ctx.params['alertId']!);
       ctx.c.set('instanceId', alert.instanceId);
       const first = await deps.db.transaction().execute((trx) => acknowledgeAlert(trx, alert, actorOf(principal), ctx.body.comment, deps.clock.now()));
       if (!first) {
