@@ -8,7 +8,7 @@ const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen
 
 /** Letters and digits that cannot be misread (no 0/O, 1/I/L): 31 symbols, 8 of them ≈ 39.6 bits. */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
-export const CODE_LENGTH = 8;
+const CODE_LENGTH = 8;
 export const CODE_PATTERN = /^[2-9A-HJKMNP-Z]{8}$/;
 /** Wrong codes in a row before a receipt is locked, and for how long. */
 export const MAX_FAILED_ATTEMPTS = 10;
@@ -23,7 +23,7 @@ async function digest(code: string, salt: Buffer): Promise<Buffer> {
 }
 
 /** A fresh random verification code. */
-export function newVerificationCode(): string {
+function newVerificationCode(): string {
   let code = '';
   for (let i = 0; i < CODE_LENGTH; i++) code += ALPHABET[randomInt(ALPHABET.length)];
   return code;

@@ -28,9 +28,13 @@ export interface ApplyOptions {
 const MAX_ATTEMPTS = 5;
 
 /**
- * Applies commands in `trx`: per round, load → engine → one bulk write per table. Commands that
- * fail (engine refusal, conflict, unknown instance) get an error outcome and write nothing; the
- * others are unaffected. Outcomes are in the order of `commands`.
+ * Applies commands in `trx`, in rounds with no instance or idempotency key twice: per round one
+ * read statement, the engine, one write statement (see `applyRound`). Commands that fail (engine
+ * refusal, conflict, unknown instance) get an error outcome and write nothing; the others are
+ * unaffected. Outcomes are in the order of `commands`.
+ *
+ * @throws RoundRetry or a transient database error when `savepoints` is off (the owner retries);
+ *   any other database error, with every command of the call unapplied.
  */
 export async function applyCommands(
   trx: Transaction<Database>,

@@ -29,23 +29,22 @@ export interface Api {
   streams: StreamHub;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /**
  * The HTTP API as a hono app: request ids, structured request logs, security headers, every
  * operation with its checks, the OpenAPI document and docs, the dashboard mount point, and one
  * error handler for all of it. Does not listen; `startServer` does, tests use `app.request()`.
  */
-export function createApi(deps: ApiDeps, options: { version?: string } = {}): Api {
+export function createApi(deps: ApiDeps, options: { version?: string; isClosing?: () => boolean } = {}): Api {
   const app = new Hono<AppEnv>();
   const streams = new StreamHub({ bus: deps.bus, db: deps.db, logger: deps.logger });
+  // An incoming X-Request-Id is kept when it is short plain text ([A-Za-z0-9_=-]); otherwise a fresh one is made.
   app.use(requestId({ limitLength: 64, generator: () => crypto.randomUUID() }));
-  app.use(async (c, next) => {
-    // An incoming X-Request-Id is kept only when it is plain text; otherwise a fresh one is used.
-    if (!REQUEST_ID.test(c.get('requestId'))) c.set('requestId', crypto.randomUUID());
-    await next();
-  });
   app.use(requestLog(deps.logger));
+  app.use(async (c, next) => {
+    await next();
+    // While shutting down, answers close their connection so the server can finish promptly.
+    if (options.isClosing?.()) c.header('Connection', 'close');
+  });
   app.use(
     secureHeaders({
       contentSecurityPolicy: {

@@ -61,6 +61,12 @@ export function dbosPeer(options: DbosPeerOptions = {}): PeerBench {
     await pool!.query(`TRUNCATE ${SYSTEM}.workflow_status CASCADE`);
   }
 
+  /** Every workflow of the run must have finished successfully. */
+  async function verifyWorkflows(expected: number): Promise<void> {
+    const { rows } = await pool!.query<{ ok: string }>(`SELECT count(*) FILTER (WHERE status = 'SUCCESS') AS ok FROM ${SYSTEM}.workflow_status`);
+    if (Number(rows[0]!.ok) !== expected) throw new Error(`DBOS: ${rows[0]!.ok} of ${expected} workflows succeeded`);
+  }
+
   return {
     name: '@dbos-inc/dbos-sdk',
     version: installedVersion('@dbos-inc/dbos-sdk'),
@@ -89,6 +95,7 @@ export function dbosPeer(options: DbosPeerOptions = {}): PeerBench {
       const run = closedLoop(instances, concurrency, (id) => approval!(id));
       const result = await withDeadline(run, 180_000, `DBOS 4-step c=${concurrency}`);
       await verifyRows(pool!, APP, 'approvals', instances);
+      await verifyWorkflows(instances);
       return result;
     },
     async timerStorm(n): Promise<TimerStormResult> {

@@ -76,6 +76,12 @@ export function graphileWorkerPeer(options: GraphileWorkerPeerOptions = {}): Pee
     await pool!.query(`DELETE FROM ${SYSTEM}._private_jobs`);
   }
 
+  /** After `runner.stop()` has flushed the batched completions, no job may be left. */
+  async function verifyNoJobsLeft(): Promise<void> {
+    const { rows } = await pool!.query<{ left: string }>(`SELECT count(*) AS left FROM ${SYSTEM}._private_jobs`);
+    if (Number(rows[0]!.left) > 0) throw new Error(`graphile-worker: ${rows[0]!.left} jobs left after the run`);
+  }
+
   /** The start step: the first row update and the job for step 2 in one transaction. */
   async function startInstance(id: number): Promise<void> {
     const client = await pool!.connect();
@@ -117,6 +123,7 @@ export function graphileWorkerPeer(options: GraphileWorkerPeerOptions = {}): Pee
       });
       const result = await withDeadline(run, 180_000, `graphile-worker 4-step c=${concurrency}`).finally(() => runner.stop());
       await verifyRows(pool!, APP, 'approvals', instances);
+      await verifyNoJobsLeft();
       return result;
     },
     async timerStorm(n): Promise<TimerStormResult> {
@@ -136,6 +143,7 @@ export function graphileWorkerPeer(options: GraphileWorkerPeerOptions = {}): Pee
       const runner = await startRunner(stormConcurrency, stormLocalQueue, { timer });
       const result = await withDeadline(clock.result, 180_000, `graphile-worker storm ${n}`).finally(() => runner.stop());
       await verifyRows(pool!, APP, 'timers', n);
+      await verifyNoJobsLeft();
       return { ...result, scheduleMs };
     },
     async teardown() {

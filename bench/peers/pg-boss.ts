@@ -100,7 +100,10 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
       const jobs = await boss!.fetch<T>(queue, { batchSize, db });
       if (jobs.length) {
         await apply(jobs, client);
-        await boss!.complete(queue, jobs.map((j) => j.id), { db });
+        // complete(name, id, data, options) takes an id array too; the typings only list (name, ids, options),
+        // where the third argument is read as `data` and the completion silently leaves the transaction.
+        const ids = jobs.map((j) => j.id) as unknown as string;
+        await boss!.complete(queue, ids, {}, { db });
       }
       await client.query('COMMIT');
       return jobs;
@@ -145,6 +148,11 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
     waker.wake();
   }
 
+  /** Every job of the run must have been completed, in the same transaction as its work. */
+  async function verifyJobsCompleted(): Promise<void> {
+    const { rows } = await pool!.query<{ open: string }>(`SELECT count(*) AS open FROM ${SYSTEM}.job WHERE state <> 'completed' AND name IN ($1, $2)`, [STEP_QUEUE, TIMER_QUEUE]);
+    if (Number(rows[0]!.open) > 0) throw new Error(`pg-boss: ${rows[0]!.open} jobs not completed after the run`);
+  }
 
   return {
     name: 'pg-boss',
@@ -175,6 +183,7 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
       const result = await withDeadline(run, 180_000, `pg-boss 4-step c=${concurrency}`).finally(() => loops.stop());
       if (loops.failure()) throw loops.failure();
       await verifyRows(pool!, APP, 'approvals', instances);
+      await verifyJobsCompleted();
       return result;
     },
     async timerStorm(n): Promise<TimerStormResult> {
@@ -199,6 +208,7 @@ export function pgBossPeer(options: PgBossPeerOptions = {}): PeerBench {
       const result = await withDeadline(clock.result, 180_000, `pg-boss storm ${n}`).finally(() => loops.stop());
       if (loops.failure()) throw loops.failure();
       await verifyRows(pool!, APP, 'timers', n);
+      await verifyJobsCompleted();
       return { ...result, scheduleMs };
     },
     async teardown() {

@@ -53,15 +53,45 @@ async function stormWithRetry(peer: PeerBench, n: number, notes: string[]): Prom
 }
 
 /**
+ * Guards the time budget. A storm's run is modelled as a fixed part (reset, the 500 ms lead, one
+ * poll: ~1.5 s) plus a part linear in the timers, fitted on the peer's previous storm; a storm that
+ * would end after the deadline is refused. pg-boss scales worse than linear, so this can still
+ * under-estimate. 4-step measures are refused only once the deadline has passed: their time per
+ * instance falls steeply with concurrency, so the previous measure is no estimate.
+ */
+class Budget {
+  static readonly fixedRunMs = 1500;
+  #lastStorm?: { n: number; msPerRun: number };
+  constructor(readonly deadlineAt: number) {}
+
+  /** Why the measure must be skipped, or undefined if it may run. */
+  refuse(kind: '4-step' | 'storm', n: number, runs: number): string | undefined {
+    const left = this.deadlineAt - Date.now();
+    if (left <= 0) return 'skipped, time budget spent';
+    if (kind === 'storm' && this.#lastStorm) {
+      const perTimer = Math.max(0, this.#lastStorm.msPerRun - Budget.fixedRunMs) / this.#lastStorm.n;
+      const estimate = runs * (Budget.fixedRunMs + perTimer * n);
+      if (estimate > left) return `skipped, estimated ${Math.round(estimate / 1000)} s but ${Math.round(left / 1000)} s of the time budget left`;
+    }
+    return undefined;
+  }
+
+  recordStorm(n: number, runs: number, ms: number): void {
+    this.#lastStorm = { n, msPerRun: ms / runs };
+  }
+}
+
+/**
  * Sets the peer up, runs the plan and tears it down, even after a failure.
- * A failed run is noted and its measure keeps the runs that succeeded; measures that would start
- * after `deadlineAt` (epoch ms) are skipped and noted, so one slow peer cannot hold the whole run.
+ * A failed run is noted and its measure keeps the runs that succeeded; a measure estimated to end
+ * after `deadlineAt` (epoch ms) is skipped and noted, so one slow peer cannot hold the whole run.
  */
 export async function measurePeer(peer: PeerBench, connectionString: string, plan: PeerPlan, deadlineAt = Infinity): Promise<PeerFigures> {
   const started = Date.now();
   const rows = new Map<string, number[]>();
   const notes: string[] = [];
   const add = (name: string, value: number) => rows.set(name, [...(rows.get(name) ?? []), value]);
+  const budget = new Budget(deadlineAt);
 
   await peer.setup(connectionString);
   try {
@@ -69,7 +99,8 @@ export async function measurePeer(peer: PeerBench, connectionString: string, pla
     progress(`${peer.name} setup and warm-up`, started);
     for (const { concurrency, instances } of plan.fourStep) {
       const label = `4-step c=${concurrency} (${count(instances)} inst.)`;
-      if (Date.now() > deadlineAt) { notes.push(`${label}: skipped, time budget spent`); continue; }
+      const refused = budget.refuse('4-step', instances, plan.runs);
+      if (refused) { notes.push(`${label}: ${refused}`); continue; }
       const t0 = Date.now();
       for (let run = 0; run < plan.runs; run++) {
         try {
@@ -87,7 +118,8 @@ export async function measurePeer(peer: PeerBench, connectionString: string, pla
       const label = `storm ${count(n)}`;
       const cap = plan.stormCaps?.[peer.name];
       if (cap && n > cap.max) { notes.push(`${label}: not run, ${cap.reason}`); continue; }
-      if (Date.now() > deadlineAt) { notes.push(`${label}: skipped, time budget spent`); continue; }
+      const refused = budget.refuse('storm', n, plan.runs);
+      if (refused) { notes.push(`${label}: ${refused}`); continue; }
       const t0 = Date.now();
       for (let run = 0; run < plan.runs; run++) {
         try {
@@ -100,6 +132,7 @@ export async function measurePeer(peer: PeerBench, connectionString: string, pla
           notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
         }
       }
+      budget.recordStorm(n, plan.runs, Date.now() - t0);
       progress(`${peer.name} ${label}`, t0);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { CalendarError } from './calendar-error.ts';
 import { illustrativeWarning, provisionalWarning } from './coverage.ts';
 import { endOfDayNumber, localDayNumber, localTimeOn, toLocalDate } from './instant.ts';
-import { LAST_DAY, fromDayNumber, writableDay } from './local-date.ts';
+import { LAST_DAY, checkWritableDay, fromDayNumber } from './local-date.ts';
 import { workingDayTable } from './working-day-table.ts';
 import type { Calendar, DeadlineResult, Duration } from './types.ts';
 
@@ -70,7 +70,7 @@ export function addPeriod(
     return { due, dueDate: toLocalDate(due), provisional: false, warnings };
   }
   if (period.amount === 0) return { due: from, dueDate: fromDayNumber(startDay), provisional: false, warnings };
-  writableDay(startDay);
+  checkWritableDay(startDay);
   const table = workingDayTable(calendar);
   // The days examined run from `firstExamined` up to the due day: for wd every day after the start day,
   // for d the Nth day and any days it rolls over.
@@ -84,7 +84,7 @@ export function addPeriod(
     dueDay = table.isWorkingDay(firstExamined) ? firstExamined : table.dayOfRank(table.rank(firstExamined) + 1);
   }
   // Past 9999-12-31 fail as a day-by-day walk would: on the first day examined that YYYY-MM-DD cannot write.
-  if (dueDay > LAST_DAY) writableDay(Math.max(firstExamined, LAST_DAY + 1));
+  if (dueDay > LAST_DAY) checkWritableDay(Math.max(firstExamined, LAST_DAY + 1));
   const uncovered = table.firstUncovered(firstExamined, dueDay);
   if (uncovered !== undefined) warnings.unshift(provisionalWarning(calendar, fromDayNumber(uncovered)));
   const due = endOfDueDay(calendar, dueDay, options.endAt, warnings);

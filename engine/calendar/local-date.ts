@@ -71,13 +71,12 @@ export const FIRST_DAY = daysFromCivil(0, 1, 1);
 export const LAST_DAY = daysFromCivil(9999, 12, 31);
 
 /**
- * `day` itself when `YYYY-MM-DD` can write it. Pure.
- * @throws CalendarError `calendar.invalid-date` naming the day as `fromDayNumber` prints it, the error a
- *   day-by-day walk meets when it steps past year 9999 or before year 0.
+ * Refuses a day `YYYY-MM-DD` cannot write. Pure.
+ * @throws CalendarError `calendar.invalid-date` naming the day as `fromDayNumber` prints it — the error a
+ *   day-by-day walk met when it stepped past year 9999 or before year 0.
  */
-export function writableDay(day: number): number {
+export function checkWritableDay(day: number): void {
   if (day < FIRST_DAY || day > LAST_DAY) throw invalidDate(fromDayNumber(day));
-  return day;
 }
 
 /** Day of the week of a day number, 0 = Sunday … 6 = Saturday. Pure. */

@@ -1,6 +1,6 @@
 import { CalendarError } from './calendar-error.ts';
 import { localDayNumber } from './instant.ts';
-import { FIRST_DAY, dayNumber, fromDayNumber, writableDay } from './local-date.ts';
+import { FIRST_DAY, checkWritableDay, dayNumber, fromDayNumber } from './local-date.ts';
 import { workingDayTable } from './working-day-table.ts';
 import type { Calendar, DurationUnit, LocalDate } from './types.ts';
 
@@ -25,7 +25,7 @@ export function countWorkingDays(
   fromExclusive: LocalDate,
   toInclusive: LocalDate,
 ): { days: number; provisional: boolean } {
-  const toDay = dayNumber(toInclusive);
+  const toDay = dayNumber(toInclusive); // the end first, so two bad dates are reported as before
   return countBetween(calendar, dayNumber(fromExclusive), toDay);
 }
 
@@ -59,7 +59,7 @@ export function subtractWorkingDays(
   // The nth working day back from the day before `date` is the working day whose rank is n - 1 below it.
   const answer = table.dayOfRank(table.rank(day - 1) - n + 1);
   // Before 0000-01-01 fail as a day-by-day walk would: on the first day YYYY-MM-DD cannot write.
-  if (answer < FIRST_DAY) writableDay(FIRST_DAY - 1);
+  if (answer < FIRST_DAY) checkWritableDay(FIRST_DAY - 1);
   return { date: fromDayNumber(answer), provisional: table.firstUncovered(answer, day - 1) !== undefined };
 }
 
@@ -80,8 +80,8 @@ export function elapsedInUnit(
   const toDay = localDayNumber(to);
   if (to <= from) return { amount: 0, provisional: false };
   if (unit !== 'wd' && unit !== 'd') return { amount: to - from, provisional: false };
-  writableDay(toDay);
-  writableDay(fromDay);
+  checkWritableDay(toDay);
+  checkWritableDay(fromDay);
   if (unit === 'd') return { amount: toDay - fromDay, provisional: false };
   const { days, provisional } = countBetween(calendar, fromDay, toDay);
   return { amount: days, provisional };

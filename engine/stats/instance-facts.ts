@@ -101,6 +101,15 @@ export interface InstanceIdentity {
 
 const NO_CLOCK: ClockFact = { due: null, running: false, met: null };
 
+/** The first clock of `names` that has started in `snapshot`. */
+function firstStarted(snapshot: InstanceSnapshot, names: readonly string[]): ClockState | undefined {
+  for (const name of names) {
+    const state = snapshot.clocks[name];
+    if (state && state.status !== 'idle') return state;
+  }
+  return undefined;
+}
+
 function clockFact(state: ClockState | undefined): ClockFact {
   if (!state || state.status === 'idle') return NO_CLOCK;
   const due = state.due ?? null;
@@ -202,8 +211,8 @@ function advance(facts: InstanceFacts, obs: StepObservation, ctx: FactsContext, 
     deltas.push({ kind: 'interval', key: keyOf(facts, at), interval: name, value: amountBetween(calendar, from, at, rule.unit) });
   }
 
-  facts.promised = clockFact(profile.promisedClock !== undefined ? after.clocks[profile.promisedClock] : undefined);
-  facts.statutory = clockFact(profile.statutoryClock !== undefined ? after.clocks[profile.statutoryClock] : undefined);
+  facts.promised = clockFact(firstStarted(after, profile.promisedClocks));
+  facts.statutory = clockFact(firstStarted(after, profile.statutoryClocks));
   const urgentValue = profile.urgent ? after.data[profile.urgent.field] : undefined;
   facts.urgent = typeof urgentValue === 'string' && (profile.urgent?.values ?? []).includes(urgentValue);
 
@@ -218,7 +227,8 @@ function end(facts: InstanceFacts, obs: StepObservation, ctx: FactsContext, delt
   facts.endedAt = at;
   facts.outcome = outcome;
   facts.outcomeClass = outcomeClass;
-  facts.pausedWd = pausedWorkingDays(ctx.calendar, after, ctx.profile.statutoryClock);
+  const statutory = firstStarted(after, ctx.profile.statutoryClocks);
+  facts.pausedWd = pausedWorkingDays(ctx.calendar, statutory);
   const key = keyOf(facts, at);
   const count = (counter: DailyCounter, amount = 1) => deltas.push({ kind: 'daily', key, counter, amount });
   if (outcomeClass === 'not-accepted') count('notAccepted');
@@ -231,7 +241,6 @@ function end(facts: InstanceFacts, obs: StepObservation, ctx: FactsContext, delt
   // A limit clock that never ran (a decision on the spot) was not missed.
   if (facts.promised.met !== false) count('promisedMet');
   if (facts.statutory.met !== false) count('statutoryMet');
-  const statutory = ctx.profile.statutoryClock !== undefined ? after.clocks[ctx.profile.statutoryClock] : undefined;
   if ((statutory?.pauses.length ?? 0) > 0) count('pausedCases');
   if (facts.pausedWd > 0) count('pausedWd', facts.pausedWd);
   deltas.push({ kind: 'duration', key, wd: facts.durationWd });

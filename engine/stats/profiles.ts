@@ -37,10 +37,13 @@ export interface StatsProfile {
   /** Named instants. `accepted` and `decided`, when declared, feed the acceptance figures. */
   milestones: Readonly<Record<string, MilestoneRule>>;
   outcomes: Readonly<Record<string, OutcomeClass>>;
-  /** Clock of the promised limit (承诺时限) — also the one "overdue now" is read from. */
-  promisedClock?: string;
-  /** Clock of the statutory limit (法定时限); its paused time is the time excluded by pauses. */
-  statutoryClock?: string;
+  /**
+   * Clocks of the promised limit (承诺时限), also read for "overdue now": the first one of the
+   * list that has started counts (documents list one step clock per urgency).
+   */
+  promisedClocks: readonly string[];
+  /** Clocks of the statutory limit (法定时限); the paused time of the one that counts is the time excluded by pauses. */
+  statutoryClocks: readonly string[];
   intervals: Readonly<Record<string, IntervalRule>>;
   /** Open instances whose data field holds one of these values count as urgent. */
   urgent?: { field: string; values: readonly string[] };
@@ -58,8 +61,9 @@ const LICENSING_OUTCOMES = {
  * The profiles by category. Licensing follows both province-wide templates
  * (`administrative-licence`, `joint-approval`): acceptance is when the statutory clock starts or,
  * for a decision on the spot, when delivery starts; the decision is when delivery starts.
- * Tender and document profiles name the states and events their definitions are expected to use
- * (see docs/statistics.md); an instance that never reaches a milestone simply has no interval.
+ * Tender and document profiles follow `processes/tender/open-tender.yaml` and
+ * `processes/documents/*.yaml` (see docs/statistics.md); an instance that never reaches a
+ * milestone simply has no interval.
  */
 export const STATS_PROFILES: Readonly<Record<string, StatsProfile>> = {
   licensing: {
@@ -70,38 +74,42 @@ export const STATS_PROFILES: Readonly<Record<string, StatsProfile>> = {
       decided: { clockStarted: ['delivery'] },
     },
     outcomes: LICENSING_OUTCOMES,
-    promisedClock: 'promised',
-    statutoryClock: 'statutory',
+    promisedClocks: ['promised'],
+    statutoryClocks: ['statutory'],
     intervals: {},
   },
   tender: {
     category: 'tender',
     title: { zh: '工程建设招标投标', en: 'Tendering' },
     milestones: {
-      awarded: { entered: ['award-notice', 'awarded'], events: ['issue-award-notice', 'award'] },
-      'contract-signed': { entered: ['contract-signed', 'deposit-refund'], events: ['sign-contract', 'contract-signed'] },
-      'deposits-refunded': { entered: ['deposits-refunded'], events: ['refund-deposits', 'deposits-refunded'] },
+      registered: { events: ['register-entry'] },
+      awarded: { events: ['issue-award-notice'] },
+      'contract-signed': { events: ['sign-contract'] },
+      'deposits-refunded': { events: ['deposits-refunded'] },
     },
-    outcomes: { awarded: 'granted', completed: 'granted', failed: 'denied', cancelled: 'withdrawn', terminated: 'withdrawn' },
+    outcomes: { awarded: 'granted', retender: 'denied', terminated: 'withdrawn' },
+    promisedClocks: [],
+    statutoryClocks: [],
     intervals: {
-      'registration-to-award': { title: { zh: '进场登记至发出中标通知书（自然日）', en: 'Registration to award notice (natural days)' }, from: 'received', to: 'awarded', unit: 'd' },
-      'deposit-refund': { title: { zh: '合同签订至退还投标保证金（自然日）', en: 'Contract signing to deposit refund (natural days)' }, from: 'contract-signed', to: 'deposits-refunded', unit: 'd' },
+      'registration-to-award': { title: { zh: '进场登记至发出中标通知书（自然日）', en: 'Registration to award notice (natural days)' }, from: 'registered', to: 'awarded', unit: 'd' },
+      'deposit-refund': { title: { zh: '签订合同至退还投标保证金（自然日）', en: 'Contract signing to deposit refund (natural days)' }, from: 'contract-signed', to: 'deposits-refunded', unit: 'd' },
     },
   },
   document: {
     category: 'document',
     title: { zh: '公文流转', en: 'Document handling' },
     milestones: {
-      'signed-in': { entered: ['registration', 'registered'], events: ['sign-in'] },
-      handled: { entered: ['reply', 'archived', 'filed'], events: ['reply', 'finish-handling'] },
+      'signed-in': { events: ['sign'] },
+      handled: { entered: ['circulation', 'reply'] },
     },
-    outcomes: { archived: 'granted', filed: 'granted', replied: 'granted', returned: 'denied', withdrawn: 'withdrawn' },
-    promisedClock: 'handling',
+    outcomes: { handled: 'granted', dispatched: 'granted', returned: 'not-accepted' },
+    promisedClocks: ['step:lead-extra-urgent', 'step:lead-urgent', 'step:lead-ordinary'],
+    statutoryClocks: [],
     intervals: {
       'sign-in-latency': { title: { zh: '送达至签收（小时）', en: 'Delivery to sign-in (hours)' }, from: 'received', to: 'signed-in', unit: 'h' },
-      'handling-time': { title: { zh: '签收至办结（工作日）', en: 'Sign-in to handled (working days)' }, from: 'signed-in', to: 'handled', unit: 'wd' },
+      'handling-time': { title: { zh: '签收至承办完毕（工作日）', en: 'Sign-in to handled (working days)' }, from: 'signed-in', to: 'handled', unit: 'wd' },
     },
-    urgent: { field: 'urgency', values: ['特急', '加急', 'extra-urgent', 'urgent'] },
+    urgent: { field: 'urgency', values: ['extra-urgent', 'urgent'] },
   },
 };
 
@@ -111,6 +119,8 @@ const GENERIC: StatsProfile = {
   title: { zh: '其他', en: 'Other' },
   milestones: {},
   outcomes: {},
+  promisedClocks: [],
+  statutoryClocks: [],
   intervals: {},
 };
 

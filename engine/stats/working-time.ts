@@ -1,6 +1,6 @@
 import { countNaturalDays, countWorkingDays, toLocalDate } from '../calendar/index.ts';
 import type { Calendar, LocalDate } from '../calendar/types.ts';
-import type { InstanceSnapshot } from '../step/types.ts';
+import type { ClockState, InstanceSnapshot } from '../step/types.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -26,11 +26,10 @@ export function amountBetween(calendar: Calendar, from: number, to: number, unit
 }
 
 /**
- * Working days excluded by the pauses of `clock` (行政许可法 Art. 45): for each closed pause,
- * `workingDaysBetween(pause.from, pause.to)`. 0 when the clock never ran. Pure.
+ * Working days excluded by the pauses of a clock (行政许可法 Art. 45): for each closed pause,
+ * `workingDaysBetween(pause.from, pause.to)`. 0 when there is no clock. Pure.
  */
-export function pausedWorkingDays(calendar: Calendar, snapshot: InstanceSnapshot, clock: string | undefined): number {
-  const state = clock !== undefined ? snapshot.clocks[clock] : undefined;
+export function pausedWorkingDays(calendar: Calendar, state: ClockState | undefined): number {
   if (!state) return 0;
   let total = 0;
   for (const pause of state.pauses) if (pause.to !== undefined) total += workingDaysBetween(calendar, pause.from, pause.to);

@@ -326,8 +326,51 @@ describe('alerts, statistics, streams', () => {
     }
     expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ instanceId: id, seq: 2, type: 'accept', to: 'review' });
     await sse.cancel();
+    // A client that reconnects with Last-Event-ID gets what it missed, in order, before anything new.
+    await h.call('POST', `/api/v1/instances/${id}/events/note`, { token: h.token('window'), json: { payload: { text: '断线期间' } } });
+    const resumed = readSse(
+      await h.api.app.request(`/api/v1/streams/instances/${id}`, { headers: { authorization: `Bearer ${h.token('officer')}`, 'Last-Event-ID': events.at(-1)!.id! } }),
+    );
+    expect((await resumed.next()).event).toBe('ready');
+    const missed = await resumed.next();
+    expect([missed.event, JSON.parse(missed.data).seq, JSON.parse(missed.data).type]).toEqual(['instance.changed', 3, 'note']);
+    await resumed.cancel();
     const foreign = await h.api.app.request(`/api/v1/streams/instances/${id}`, { headers: { authorization: `Bearer ${h.token('officer', DEPT_B)}` } });
     expect(foreign.status).toBe(404);
+  });
+
+  it('streams alerts and task changes only within the subscriber\'s scope', async () => {
+    const relay = new OutboxRelay({ db: h.store.db, dispatchers: [createBusDispatcher(h.store.bus)] });
+    const caseA = await caseAt(h, 'received');
+    const { instanceId: caseB } = await h.runtime.start(h.def, { applicant: { name: '交通' } }, actor('window', DEPT_B), { department: DEPT_B, region: '520000' });
+    await relay.drain();
+    const open = async (path: string, token: string) => {
+      const response = await h.api.app.request(path, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const sse = readSse(response);
+      expect((await sse.next()).event).toBe('ready');
+      return sse;
+    };
+    const supervisorAlerts = await open('/api/v1/streams/alerts', h.token('supervisor'));
+    const officerBAlerts = await open('/api/v1/streams/alerts', h.token('officer', DEPT_B));
+    const windowBTasks = await open('/api/v1/streams/tasks', h.token('window', DEPT_B));
+    await h.runtime.send(caseA, 'flag', { actor: actor('window') });
+    await h.runtime.send(caseB, 'flag', { actor: actor('window', DEPT_B) });
+    await h.runtime.send(caseA, 'accept', { actor: actor('window') });
+    await h.runtime.send(caseB, 'accept', { actor: actor('window', DEPT_B) });
+    await relay.drain();
+    const nextOf = async (sse: ReturnType<typeof readSse>, event: string) => {
+      for (;;) {
+        const e = await sse.next();
+        if (e.event === event) return JSON.parse(e.data) as { instanceId: string; level?: string };
+      }
+    };
+    // Department A's messages went out first; a stream outside A's scope sees B's as its first.
+    expect((await nextOf(supervisorAlerts, 'alert')).instanceId).toBe(caseA);
+    expect((await nextOf(supervisorAlerts, 'alert')).instanceId).toBe(caseB);
+    expect(await nextOf(officerBAlerts, 'alert')).toMatchObject({ instanceId: caseB, level: 'yellow-card' });
+    expect((await nextOf(windowBTasks, 'tasks.changed')).instanceId).toBe(caseB);
+    for (const sse of [supervisorAlerts, officerBAlerts, windowBTasks]) await sse.cancel();
   });
 });
 
@@ -400,4 +443,3 @@ describe('errors, tokens, documentation', () => {
   });
 });
 
-void actor;

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -8,8 +11,10 @@ import { runMigrate } from '../../api/cli/commands/migrate.ts';
 import { openPGliteStore } from '../../adapters/storage/open-pglite.ts';
 import { migrations } from '../../adapters/storage/migrations/index.ts';
 import { openStore } from '../../adapters/storage/open-store.ts';
+import { createRuntime } from '../../adapters/runtime/runtime.ts';
+import { actors, loadFixture } from '../support/runtime-fixture.ts';
 import { seedChain } from '../support/seed-chain.ts';
-import { dropSchema, freshSchemaName, testDatabaseUrl } from '../support/test-database.ts';
+import { dropSchema, freshSchemaName, openTestStore, testDatabaseUrl } from '../support/test-database.ts';
 
 const LATEST = migrations.at(-1)?.version;
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'govflow-cli-'));
@@ -45,6 +50,35 @@ it('embedded: creates the data directory with its parents, verifies, and names a
   const json = await run((io) => runAuditVerify({ instance: chain.instanceId, json: true }, io), env);
   expect(JSON.parse(json.text)).toMatchObject({ ok: false, problems: [{ instanceId: chain.instanceId, seq: 3, kind: 'hash-mismatch' }] });
   await expect(runAuditVerify({ instance: 'seq-3' }, { out: () => undefined, env })).rejects.toThrow('UUID');
+});
+
+it('worker: fires an overdue timer on start, then stops cleanly on SIGTERM', async () => {
+  const store = await openTestStore('postgres', 'worker');
+  let ok = false;
+  try {
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(store.db);
+    const rt = createRuntime({ db: store.db, clock: { now: () => (rows[0] as { now: Date }).now.getTime() - 3_600_000 } });
+    const { instanceId } = await rt.start(loadFixture('timed-reply'), { n: 1 }, actors.applicant);
+    const worker = spawn(process.execPath, ['bin/govflow.mjs', 'worker', '--poll', '50'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), GOVFLOW_SCHEMA: store.schema },
+    });
+    const lines = createInterface({ input: worker.stdout });
+    const seen: string[] = [];
+    for await (const line of lines) {
+      seen.push(line);
+      if (line.startsWith('定时器 timers: fired 1')) break;
+    }
+    const exited = once(worker, 'exit');
+    worker.kill('SIGTERM');
+    expect(await exited).toEqual([0, null]);
+    expect(seen.some((l) => l.startsWith('✓ 工作进程已启动 worker running'))).toBe(true);
+    const row = await store.db.selectFrom('instances').select(['status', 'outcome']).where('id', '=', instanceId).executeTakeFirst();
+    expect(row).toEqual({ status: 'done', outcome: 'lapsed' });
+    ok = true;
+  } finally {
+    await store.dispose(!ok);
+  }
 });
 
 it('PostgreSQL: migrates a new schema once, then manages partitions', async () => {

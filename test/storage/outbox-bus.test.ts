@@ -11,6 +11,7 @@ import { createBusDispatcher } from '../../adapters/outbox/bus-dispatcher.ts';
 import { createLogDispatcher } from '../../adapters/outbox/log-dispatcher.ts';
 import type { Dispatcher, OutboxMessage } from '../../adapters/outbox/outbox-message.ts';
 import { OutboxRelay } from '../../adapters/outbox/outbox-relay.ts';
+import { pruneDeliveredOutbox } from '../../adapters/outbox/prune-outbox.ts';
 import { collectBus } from '../support/bus-collector.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
 import { testDatabaseUrl } from '../support/test-database.ts';
@@ -83,8 +84,20 @@ describeEachBackend('outbox relay and realtime bus', (store, kind) => {
     ]);
   });
 
+  it('prunes delivered rows after the given age, and never undelivered ones', async () => {
+    const { db } = store();
+    await new OutboxRelay({ db, dispatchers: [recorder()] }).drain();
+    const [pending] = await queue(db, 1);
+    await sql`update outbox set delivered_at = now() - interval '8 days' where delivered_at is not null`.execute(db);
+    await sql`update outbox set created_at = now() - interval '30 days' where idempotency_key = ${pending}`.execute(db);
+    expect(await pruneDeliveredOutbox(db, '7 days')).toBeGreaterThan(0);
+    const left = await db.selectFrom('outbox').select(['idempotency_key', 'delivered_at']).execute();
+    expect(left).toEqual([{ idempotency_key: pending, delivered_at: null }]);
+  });
+
   it('runs as a loop that a commit can wake', async () => {
     const { db } = store();
+    await new OutboxRelay({ db, dispatchers: [recorder()] }).drain();
     const rec = recorder();
     const relay = new OutboxRelay({ db, dispatchers: [rec], pollMs: 60_000 });
     relay.start();

@@ -6,7 +6,7 @@ export interface DefinitionGraph {
   def: CompiledDefinition;
   /** Outcome classes some final state of the definition ends in. */
   reachable: Set<OutcomeClass>;
-  /** Transitions a person may send (declared events, not raised by the engine), by `from` state. */
+  /** Transitions of declared events (sent by people or the platform, not raised by the engine), by `from` state. */
   userTransitions: Map<string, RuntimeTransition[]>;
   /** Events that extend a clock (`extend-on`). */
   extensionEvents: Set<string>;
@@ -46,8 +46,10 @@ export function definitionGraph(def: CompiledDefinition): DefinitionGraph {
   for (const t of def.transitions) {
     // `on-done` waits for every region to finish: it is reached from the final children below.
     if (!t.target || t.event === 'on-done') continue;
+    // Events the engine raises (a clock running out, a countersign decided) count as a step: the
+    // case waits for them — unless guarded (e.g. deemed renewal), as the guard may never hold.
     const automatic = t.eventless;
-    if (!automatic && def.internalEvents.has(t.event) && !t.event.endsWith('.completed')) continue;
+    if (!automatic && def.internalEvents.has(t.event) && t.guard && !t.event.endsWith('.completed')) continue;
     for (const leaf of leavesUnder(t.from)) for (const to of entry(t.target)) edges.push({ from: leaf, to, cost: automatic ? 0 : 1 });
   }
   for (const node of nodes.values()) {
@@ -91,7 +93,6 @@ export function definitionGraph(def: CompiledDefinition): DefinitionGraph {
   const userTransitions = new Map<string, RuntimeTransition[]>();
   for (const t of def.transitions) {
     if (t.eventless || def.internalEvents.has(t.event) || !def.events[t.event]) continue;
-    if (!t.roles.some((r) => r !== 'system')) continue;
     userTransitions.set(t.from, [...(userTransitions.get(t.from) ?? []), t]);
   }
   const pausedStates = new Set(def.clocks.flatMap((c) => c.pausedIn).flatMap(descendantsOrSelf));
@@ -101,7 +102,7 @@ export function definitionGraph(def: CompiledDefinition): DefinitionGraph {
     const done = def.transitions.find((t) => t.event === `${task.id}.completed` && t.target);
     if (done?.target) countersignTargets.set(task.id, done.target);
   }
-  const limitClock = def.clocks.find((c) => c.name === profile.promisedClock) ?? def.clocks.find((c) => c.name === profile.statutoryClock);
+  const limitClock = def.clocks.find((c) => profile.promisedClocks.includes(c.name)) ?? def.clocks.find((c) => profile.statutoryClocks.includes(c.name));
   const promisedWd = limitClock && limitClock.limit.unit === 'wd' ? limitClock.limit.amount : 10;
   const reachable = new Set<OutcomeClass>();
   for (const name of nodes.keys()) {

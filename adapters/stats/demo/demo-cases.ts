@@ -18,7 +18,7 @@ export const DEMO_REGIONS: Readonly<Record<string, number>> = {
 };
 
 /** Applications a day per category, relative to `--per-day` (licensing); categories without definitions are skipped. */
-const CATEGORY_SHARE: Readonly<Record<string, number>> = { licensing: 1, tender: 0.035, auction: 0.01, document: 0.4 };
+const CATEGORY_SHARE: Readonly<Record<string, number>> = { licensing: 1, tender: 0.035, document: 0.4 };
 
 /** Shares of case behaviour; chosen so the figures resemble the province's report (docs/statistics.md). */
 const GOALS: Readonly<Record<OutcomeClass, number>> = { granted: 88, denied: 3, 'not-accepted': 5, withdrawn: 4, other: 0 };
@@ -71,5 +71,6 @@ export function drawPersona(rng: SeededRandom): Persona {
     extension: rng.chance(0.05),
     forget: rng.chance(0.01),
     lateness,
+    crowd: rng.chance(0.1) ? 2 : rng.int(3, 8),
   };
 }

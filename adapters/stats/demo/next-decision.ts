@@ -1,7 +1,7 @@
 import { leafStates } from '../../../engine/stats/index.ts';
 import type { Calendar } from '../../../engine/calendar/types.ts';
 import type { InstanceSnapshot } from '../../runtime/engine-port.ts';
-import type { SimulatedCase } from './case-agent.ts';
+import type { Decision, SimulatedCase } from './case-agent.ts';
 import { afterNaturalDays, afterWorkingDays } from './office-time.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
@@ -13,8 +13,10 @@ const HOUR = 3_600_000;
  * case is a late one, heads within two days), applicants any day, and a special procedure
  * (excluded time) takes weeks. A case that is to let a clock run out waits until just after it.
  */
-export function nextDecisionAt(c: SimulatedCase, snap: InstanceSnapshot, now: number, calendar: Calendar, rng: SeededRandom): number {
+export function nextDecisionAt(c: SimulatedCase, snap: InstanceSnapshot, now: number, calendar: Calendar, rng: SeededRandom, last?: Decision['kind']): number {
   const g = c.graph;
+  // Outside parties follow one another within a day (bidders registering, paying, bidding).
+  if (last === 'crowd') return afterNaturalDays(now, rng.int(0, 1), rng);
   if (c.persona.forget && !c.taken.has('forget')) {
     c.taken.add('forget');
     const active = new Set(leafStates(snap.value));
@@ -25,7 +27,7 @@ export function nextDecisionAt(c: SimulatedCase, snap: InstanceSnapshot, now: nu
   const leaves = leafStates(snap.value);
   if (leaves.some((s) => g.pausedStates.has(s))) return afterWorkingDays(calendar, now, rng.int(10, 60), rng);
   const task = Object.values(snap.tasks).sort((a, b) => a.id.localeCompare(b.id))[0];
-  if (!task) return afterNaturalDays(now, rng.int(1, 8), rng);
+  if (!task) return afterNaturalDays(now, rng.int(0, 4), rng);
   switch (task.role) {
     case 'window':
     case 'chief-representative':

@@ -9,7 +9,7 @@ import { createRuntime } from '../../runtime/runtime.ts';
 import type { Database } from '../../storage/database.ts';
 import { uuidArray } from '../../storage/sql-array.ts';
 import { TimerScheduler } from '../../timers/timer-scheduler.ts';
-import { decide, type SimulatedCase } from './case-agent.ts';
+import { decide, type Decision, type SimulatedCase } from './case-agent.ts';
 import { arrivalsFor, DEMO_REGIONS, demoCatalog, drawPersona } from './demo-cases.ts';
 import { nextDecisionAt } from './next-decision.ts';
 import { arrivalsOn } from './office-time.ts';
@@ -108,7 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const times = arrivalsOn(options.calendar, date, graphs.length, rng);
       graphs.forEach((graph, i) => {
         const region = rng.weighted(DEMO_REGIONS);
-        const c: SimulatedCase = { no: ++report.started, instanceId: rng.uuid(), graph, persona: drawPersona(rng), region, taken: new Set(), failed: new Set(), decisions: 0 };
+        const c: SimulatedCase = { no: ++report.started, instanceId: rng.uuid(), graph, persona: drawPersona(rng), region, taken: new Set(), failed: new Set(), chosen: new Map(), decisions: 0 };
         const data = synthesize(graph.def.resolved.data ?? { type: 'object' }, rng, (_path, values) => rng.pick(values)) as Record<string, unknown>;
         const startCommand: StartCommand = {
           kind: 'start',
@@ -150,7 +150,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       for (const r of rows) snapshots.set(r.id, r.snapshot as InstanceSnapshot);
     }
     const commands: Command[] = [];
-    const pending: Array<{ c: SimulatedCase; result?: InstanceSnapshot }> = [];
+    const pending: Array<{ c: SimulatedCase; result?: InstanceSnapshot; kind?: Decision['kind'] }> = [];
     for (const { c, start: startCommand } of due) {
       if (startCommand) {
         commands.push(startCommand);
@@ -186,13 +186,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         event: { type: decision.event, ...(decision.payload ? { payload: decision.payload } : {}) },
         actor: decision.actor,
       });
-      pending.push({ c, result: decision.result });
+      pending.push({ c, result: decision.result, kind: decision.kind });
     }
     if (commands.length === 0) return;
     const outcomes = await options.db.transaction().execute((trx) => runtime.applyIn(trx, commands));
     report.commands += commands.length;
     outcomes.forEach((outcome, i) => {
-      const { c, result } = pending[i] as (typeof pending)[number];
+      const { c, result, kind } = pending[i] as (typeof pending)[number];
       if (!outcome.ok) {
         report.refused += 1;
         if (!result) live.delete(c);
@@ -205,7 +205,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       }
       // A start has no dry run: the tasks of the states it entered say who acts first.
       const snap = result ?? firstConfiguration(c, outcome.result.state as InstanceSnapshot['value']);
-      queue.push(nextDecisionAt(c, snap, now, options.calendar, rng), { c });
+      queue.push(nextDecisionAt(c, snap, now, options.calendar, rng, kind), { c });
     });
   }
 

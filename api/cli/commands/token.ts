@@ -3,8 +3,19 @@ import { TOKEN_ROLES, createToken, listTokens, revokeToken, type TokenRole } fro
 import { migrate } from '../../../adapters/storage/migrate.ts';
 import { openStore } from '../../../adapters/storage/open-store.ts';
 import type { Store } from '../../../adapters/storage/store.ts';
+import { servingProcess } from '../../http/server/serve-lock.ts';
 
 async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  if (!process.env['DATABASE_URL']) {
+    const dataDir = process.env['GOVFLOW_DATA_DIR'] ?? './data';
+    const pid = servingProcess(dataDir);
+    if (pid !== undefined) {
+      throw new Error(
+        `服务（进程 ${pid}）正在使用内置数据库 ${dataDir}：请先停止服务，或由管理员调用 POST /api/v1/tokens ` +
+          `the server (pid ${pid}) owns the embedded database ${dataDir}: stop it first, or have an admin use POST /api/v1/tokens`,
+      );
+    }
+  }
   const store = await openStore();
   try {
     await migrate(store.db);

@@ -30,7 +30,7 @@ export type Capability = keyof typeof CAPABILITIES;
 /** Roles that see the whole region rather than one department's cases. */
 const REGION_ROLES: ReadonlySet<TokenRole> = new Set(['supervisor', 'auditor', 'admin']);
 
-export function can(principal: StaffPrincipal, capability: Capability): boolean {
+function can(principal: StaffPrincipal, capability: Capability): boolean {
   return (CAPABILITIES[capability] as readonly TokenRole[]).includes(principal.role);
 }
 

@@ -16,7 +16,12 @@ export function registerDashboard(app: Hono<AppEnv>, deps: Pick<ApiDeps, 'public
   const dir = deps.publicDir ?? PUBLIC_DIR;
   app.get('/', async (c, next) => (await serveFile(c, dir, 'index.html')) ?? next());
   app.get('/*', async (c, next) => {
-    const name = decodeURIComponent(new URL(c.req.url).pathname.slice(1));
+    let name: string;
+    try {
+      name = decodeURIComponent(new URL(c.req.url).pathname.slice(1));
+    } catch {
+      return next();
+    }
     return (await serveFile(c, dir, name)) ?? next();
   });
 }

@@ -43,8 +43,9 @@ export class DefinitionCatalog {
     if (!parsed.doc) return { diagnostics: parsed.diagnostics };
     const value = parsed.doc.value;
     const isTemplate = isRecord(value) && value['kind'] === 'template';
-    // A submitted template replaces the server's template of the same id for this check.
-    const templates = this.#templates.filter((t) => !(isTemplate && t.id === idOf(value))).map((t) => t.source);
+    // Only the template the document extends takes part (a submitted template stands alone).
+    const extended = isRecord(value) && !isTemplate ? value['extends'] : undefined;
+    const templates = extended === undefined ? [] : this.#templates.filter((t) => t.id === extended).map((t) => t.source);
     const result = loadDefinitions([{ path: SUBMITTED_FILE, text }, ...templates], { calendars: this.#calendars });
     const diagnostics = result.diagnostics.filter((d) => d.file === SUBMITTED_FILE);
     const definition = result.definitions.find((d) => d.file === SUBMITTED_FILE);

@@ -54,7 +54,7 @@ export function refuseServerOwnedData(def: CompiledDefinition, data: Record<stri
 }
 
 /** Applicant or bidder: who outside the department takes part in cases of this definition. */
-export function partyOf(def: CompiledDefinition): Party | undefined {
+export function partyOfDefinition(def: CompiledDefinition): Party | undefined {
   const roles = new Set(Object.values(def.events).flatMap((e) => e.roles ?? []).concat(def.transitions.flatMap((t) => t.roles)));
   if (roles.has('applicant')) return 'applicant';
   if (roles.has('bidder')) return 'bidder';

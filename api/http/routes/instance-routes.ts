@@ -25,7 +25,7 @@ import {
   pageSchema,
   params,
 } from './common.ts';
-import { commandView, loadCase, partyOf, refuseServerOwnedData, scopeOf, scopedKey, startCase } from './case-access.ts';
+import { commandView, loadCase, partyOfDefinition, refuseServerOwnedData, scopeOf, scopedKey, startCase } from './case-access.ts';
 
 interface StartBody {
   definition: string;
@@ -118,7 +118,7 @@ export function registerInstanceRoutes(routes: RouteRegistry): void {
         actor: actorOf(principal),
         region: principal.region,
         instanceId: randomUUID(),
-        party: partyOf(def) ?? 'applicant',
+        party: partyOfDefinition(def) ?? 'applicant',
         ...(ctx.headers['idempotency-key'] !== undefined ? { idempotencyKey: scopedKey(principal, ctx.headers['idempotency-key']) } : {}),
         ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}),
       });

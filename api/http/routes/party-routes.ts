@@ -5,11 +5,11 @@ import { activeStates, type CompiledDefinition } from '../../../engine/index.ts'
 import type { ApiDeps } from '../api-deps.ts';
 import { notFound } from '../api-error.ts';
 import { actorOf } from '../auth/principal.ts';
-import { partyOf as partyPrincipal, type RouteRegistry } from '../routing/route-registry.ts';
+import { partyPrincipalOf as partyPrincipal, type RouteRegistry } from '../routing/route-registry.ts';
 import { bodySchema } from '../routing/schema.ts';
 import { availableEvents, clockViews } from '../views/instance-view.ts';
 import { DEFINITION_ID_PATTERN, REGION_PATTERN, codeHeader, commandResultSchema, idempotencyHeader, ok, params } from './common.ts';
-import { commandView, loadCase, partyOf, refuseServerOwnedData, scopedKey, startCase } from './case-access.ts';
+import { commandView, loadCase, partyOfDefinition, refuseServerOwnedData, scopedKey, startCase } from './case-access.ts';
 import { PUBLIC_CATEGORIES } from './disclosure-routes.ts';
 import { eventBody, refuseReservedEvent, type EventBody } from './instance-routes.ts';
 
@@ -31,8 +31,8 @@ const submitBody = bodySchema<SubmitBody>('SubmitApplication', {
 });
 
 const PATHS: Record<Party, { base: string; tag: string; zh: string; en: string }> = {
-  applicant: { base: '/api/v1/applications', tag: 'applicants', zh: '申请人', en: 'applicant' },
-  bidder: { base: '/api/v1/bids', tag: 'bidders', zh: '投标人/竞买人', en: 'bidder' },
+  applicant: { base: '/api/v1/applications', tag: 'applicants', zh: '申请人', en: 'an applicant' },
+  bidder: { base: '/api/v1/bids', tag: 'bidders', zh: '投标人/竞买人', en: 'a bidder' },
 };
 
 const itemNotFound = { zh: '事项', en: 'item' };
@@ -40,7 +40,7 @@ const itemNotFound = { zh: '事项', en: 'item' };
 /** The newest version of a public item that `party` may file. */
 async function fileable(deps: ApiDeps, item: string, party: Party): Promise<CompiledDefinition> {
   const def = await deps.catalog.latest(item);
-  if (!def || !(PUBLIC_CATEGORIES as readonly string[]).includes(def.category ?? '') || partyOf(def) !== party) throw notFound(itemNotFound);
+  if (!def || !(PUBLIC_CATEGORIES as readonly string[]).includes(def.category ?? '') || partyOfDefinition(def) !== party) throw notFound(itemNotFound);
   return def;
 }
 
@@ -54,7 +54,7 @@ export function registerPartyRoutes(routes: RouteRegistry): void {
         path: p.base,
         operationId: `submit${party === 'applicant' ? 'Application' : 'Bid'}`,
         tag: p.tag,
-        summary: { zh: `${p.zh}在线提交（无需登录）`, en: `Online filing by a ${p.en} (no login)` },
+        summary: { zh: `${p.zh}在线提交（无需登录）`, en: `Online filing by ${p.en} (no login)` },
         description: {
           zh: '返回受理编号与查询码；凭二者查询进度。查询码只显示这一次。',
           en: 'Returns a receipt number and a verification code to follow the case with. The code is shown this once.',
@@ -93,7 +93,7 @@ export function registerPartyRoutes(routes: RouteRegistry): void {
         path: `${p.base}/{receiptNo}`,
         operationId: `get${party === 'applicant' ? 'Application' : 'Bid'}Status`,
         tag: p.tag,
-        summary: { zh: `${p.zh}凭受理编号与查询码查询进度`, en: `A ${p.en} follows the case by receipt number and verification code` },
+        summary: { zh: `${p.zh}凭受理编号与查询码查询进度`, en: `${p.en[0]!.toUpperCase()}${p.en.slice(1)} follows the case by receipt number and verification code` },
         access: { kind: 'party', party },
         params: { receiptNo: params.receiptNo },
         headers: [codeHeader],
@@ -130,7 +130,7 @@ export function registerPartyRoutes(routes: RouteRegistry): void {
         path: `${p.base}/{receiptNo}/events/{event}`,
         operationId: `send${party === 'applicant' ? 'Application' : 'Bid'}Event`,
         tag: p.tag,
-        summary: { zh: `${p.zh}办理本人办件的事项（如补正、撤回申请）`, en: `A ${p.en} acts on their own case (e.g. supplement, withdraw)` },
+        summary: { zh: `${p.zh}办理本人办件的事项（如补正、撤回申请）`, en: `${p.en[0]!.toUpperCase()}${p.en.slice(1)} acts on their own case (e.g. supplement, withdraw)` },
         access: { kind: 'party', party },
         params: { receiptNo: params.receiptNo, event: params.event },
         headers: [codeHeader, idempotencyHeader],

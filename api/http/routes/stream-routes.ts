@@ -1,3 +1,4 @@
+import { outboxSince } from '../../../adapters/queries/find-instance.ts';
 import { regionCovers } from '../../../adapters/queries/region-scope.ts';
 import { caseScopeOf } from '../auth/policy.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
@@ -30,8 +31,8 @@ export function registerStreamRoutes(routes: RouteRegistry, hub: StreamHub): voi
       tag: 'streams',
       summary: { zh: '实时推送：单个办件的进展', en: 'Live: progress of one case' },
       description: {
-        zh: '先发送 ready 事件，然后是 instance.changed、alert、notify 事件；事件 id 为发件箱幂等键。',
-        en: 'Sends `ready` first, then instance.changed, alert and notify events; the event id is the outbox idempotency key.',
+        zh: '先发送 ready 事件，然后是 instance.changed、alert、notify 事件；事件 id 为发件箱幂等键。重连时带 Last-Event-ID 可补发错过的事件。',
+        en: 'Sends `ready` first, then instance.changed, alert and notify events; the event id is the outbox idempotency key. Reconnecting with Last-Event-ID replays what was missed.',
       },
       access: { kind: 'staff', capability: 'case.read' },
       params: { id: params.id },
@@ -40,7 +41,18 @@ export function registerStreamRoutes(routes: RouteRegistry, hub: StreamHub): voi
     async (ctx) => {
       const row = await loadCase(ctx.deps, staffOf(ctx), ctx.params['id']!);
       ctx.c.set('instanceId', row.id);
-      return sseStream(ctx.c, { hub, accepts: (m) => m.instanceId === row.id, ready: { instanceId: row.id, version: row.version } });
+      const resume = /^([0-9a-f-]{36}):(\d{1,9}):(\d{1,4})$/.exec(ctx.c.req.header('last-event-id') ?? '');
+      const replay =
+        resume && resume[1] === row.id
+          ? async () =>
+              (await outboxSince(ctx.deps.db, row.id, { seq: Number(resume[2]), n: Number(resume[3]) })).map((m) => ({
+                ...m,
+                instanceId: row.id,
+                department: row.department,
+                taskDepartments: [],
+              }))
+          : undefined;
+      return sseStream(ctx.c, { hub, accepts: (m) => m.instanceId === row.id, ready: { instanceId: row.id, version: row.version }, ...(replay ? { replay } : {}) });
     },
   );
 

@@ -28,7 +28,7 @@ export function staffOf(ctx: { principal: Principal | undefined }): StaffPrincip
 }
 
 /** The applicant or bidder of a party route. */
-export function partyOf(ctx: { principal: Principal | undefined }): PartyPrincipal {
+export function partyPrincipalOf(ctx: { principal: Principal | undefined }): PartyPrincipal {
   if (ctx.principal?.kind !== 'party') throw new Error('internal: party route without a party principal');
   return ctx.principal;
 }

@@ -41,7 +41,7 @@ export function demoLoginBanner(url: string, tokens: ReadonlyArray<IssuedToken &
     ` 部门 department: ${DEMO_DEPARTMENT}（市场监管）  区域 region: ${DEMO_REGION}`,
     ` 请求头 header:  Authorization: Bearer <令牌 token>`,
     '──────────────────────────────────────────────────────────────────────────────',
-    ...tokens.map((t) => ` ${`${t.zh} ${t.en}`.padEnd(28)} ${t.role.padEnd(10)} ${t.token}`),
+    ...tokens.map((t) => ` ${padWidth(`${t.zh} ${t.en}`, 30)} ${t.role.padEnd(10)} ${t.token}`),
     '──────────────────────────────────────────────────────────────────────────────',
     ` 试一试 try:  curl -H "Authorization: Bearer ${tokens[0]?.token ?? '<token>'}" ${url}/api/v1/tasks`,
     ` 接口文档 API docs: ${url}/docs    公开事项 public items: ${url}/api/v1/public/items`,
@@ -50,4 +50,10 @@ export function demoLoginBanner(url: string, tokens: ReadonlyArray<IssuedToken &
     '',
   ];
   return lines.join('\n');
+}
+
+/** Pads to a terminal width, counting CJK characters as two columns. Pure. */
+function padWidth(text: string, width: number): string {
+  const used = [...text].reduce((n, ch) => n + ((ch.codePointAt(0) ?? 0) >= 0x2e80 ? 2 : 1), 0);
+  return text + ' '.repeat(Math.max(0, width - used));
 }

@@ -21,6 +21,7 @@ import { DefinitionCatalog } from '../definitions/definition-catalog.ts';
 import { createLogger } from '../logging/logger.ts';
 import { demoLoginBanner, issueDemoLogin } from './demo-login.ts';
 import { createNotifyLogDispatcher } from './notify-log-dispatcher.ts';
+import { markServing } from './serve-lock.ts';
 
 export interface ServerOptions {
   /** Default `PORT`, else 3000; 0 picks a free port. */
@@ -77,7 +78,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
     const calendars = loadCalendarsFromDir(calendarsDir());
     const processesDir = options.processesDir ?? join(REPO_ROOT, 'processes');
-    const loaded = loadSet([processesDir]);
+    let loaded: ReturnType<typeof loadSet>;
+    try {
+      loaded = loadSet([processesDir]);
+    } catch (error) {
+      logger.error({ err: error, processesDir }, 'definitions could not be read; serving without new ones');
+      loaded = { definitions: [], templates: [], diagnostics: [], scenarios: [], files: [] };
+    }
     for (const d of loaded.diagnostics) logger.warn({ diagnostic: formatDiagnostic(d) }, 'definition skipped: it has errors');
     const defaultRegion = options.defaultRegion ?? env['GOVFLOW_REGION'] ?? '520000';
     const runtime = createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion });
@@ -101,7 +108,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const relay = new OutboxRelay({ db: store.db, dispatchers: [createBusDispatcher(store.bus), createNotifyLogDispatcher(logger)] });
     relay.on('error', (error) => logger.error({ err: error }, 'outbox relay failed'));
 
-    const api = createApi({ db: store.db, runtime, bus: store.bus, catalog, clock, logger, defaultRegion, afterCommit: () => relay.wake() });
+    let closing: Promise<void> | undefined;
+    const api = createApi({ db: store.db, runtime, bus: store.bus, catalog, clock, logger, defaultRegion, afterCommit: () => relay.wake() }, { isClosing: () => closing !== undefined });
     const port = options.port ?? Number(env['PORT'] ?? 3000);
     const hostname = options.hostname ?? env['HOST'] ?? '127.0.0.1';
     const server: ServerType = await new Promise((resolve, reject) => {
@@ -112,6 +120,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const url = `http://${hostname === '0.0.0.0' || hostname === '127.0.0.1' ? 'localhost' : hostname}:${address.port}`;
     scheduler.start();
     relay.start();
+    const dataDir = options.dataDir ?? env['GOVFLOW_DATA_DIR'] ?? './data';
+    const release = store.kind === 'pglite' ? markServing(dataDir) : () => undefined;
 
     if (store.kind === 'pglite') {
       const demo = await issueDemoLogin(store.db, clock.now());
@@ -119,12 +129,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     logger.info({ url, published: published.length, skipped: loaded.diagnostics.length }, 'govflow serving');
 
-    let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         logger.info('shutting down: finishing requests in flight');
         // Stop accepting; requests in flight run to completion (their commands commit) before close resolves.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
         await api.streams.close();
         await closed;
         await scheduler.stop();
@@ -132,6 +142,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'final outbox drain failed'));
         await runtime.close();
         await store.close();
+        release();
         logger.info('stopped');
       })());
     return { url, port: address.port, store, logger, published, close };

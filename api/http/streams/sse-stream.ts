@@ -13,6 +13,8 @@ export interface StreamOptions {
   render?(message: RoutedMessage): { event: string; data: unknown };
   /** Sent first, once the subscription is live: a client may act as soon as it sees it. */
   ready: Record<string, unknown>;
+  /** Messages the client missed (from `Last-Event-ID`), fetched once the subscription is live. */
+  replay?: () => Promise<RoutedMessage[]>;
 }
 
 /**
@@ -52,6 +54,16 @@ export function sseStream(c: Context, options: StreamOptions): Response {
     }, HEARTBEAT_MS);
     try {
       await stream.writeSSE({ event: 'ready', data: JSON.stringify(options.ready), retry: 3000 });
+      if (options.replay) {
+        // Missed messages go first; live ones that arrived meanwhile follow, without repeats.
+        const missed = (await options.replay()).map((m) => {
+          const { event, data } = render(m);
+          return { event, data: JSON.stringify(maskStrings(data)), id: m.key };
+        });
+        const replayed = new Set(missed.map((m) => m.id));
+        const live = pending.splice(0).filter((m) => !replayed.has(m.id ?? ''));
+        pending.push(...missed, ...live);
+      }
       while (!ended) {
         if (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));
         while (pending.length > 0 && !ended) {

@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../storage/database.ts';
+import { checkId, checkPeriod, periodCondition, type StatsPeriod } from './stats-query.ts';
+
+export interface AlertCountsInput extends StatsPeriod {
+  department?: string;
+  item?: string;
+}
+
+export interface AlertCounts {
+  period: { from: string; to: string };
+  region: string | null;
+  /** Alerts raised in the period by level (reminder, yellow-card, red-card, step-overdue, …). */
+  byLevel: Record<string, number>;
+  byDepartment: Array<{ department: string; byLevel: Record<string, number> }>;
+  byMonth: Array<{ month: string; byLevel: Record<string, number> }>;
+}
+
+/**
+ * Supervision alerts (cards) raised in a period, by level, in total, per department and per month.
+ * @throws StatsQueryError on invalid input.
+ */
+export async function alertCounts(executor: Executor, input: AlertCountsInput): Promise<AlertCounts> {
+  const period = checkPeriod(input);
+  const department = input.department !== undefined ? sql<boolean>`d.department = ${checkId('department', input.department)}` : sql<boolean>`true`;
+  const item = input.item !== undefined ? sql<boolean>`d.definition_id = ${checkId('item', input.item)}` : sql<boolean>`true`;
+  const { rows } = await sql<{ department: string; month: string; level: string; n: number }>`
+    select d.department, to_char(d.day, 'YYYY-MM') as month, d.level, cast(sum(d.n) as int) as n
+    from stats_alert_daily d where ${periodCondition(period, 'd')} and ${department} and ${item}
+    group by 1, 2, 3 order by 1, 2, 3`.execute(executor);
+  const add = (into: Record<string, number>, level: string, n: number) => {
+    into[level] = (into[level] ?? 0) + n;
+  };
+  const byLevel: Record<string, number> = {};
+  const byDepartment = new Map<string, Record<string, number>>();
+  const byMonth = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    add(byLevel, r.level, r.n);
+    if (!byDepartment.has(r.department)) byDepartment.set(r.department, {});
+    add(byDepartment.get(r.department) as Record<string, number>, r.level, r.n);
+    if (!byMonth.has(r.month)) byMonth.set(r.month, {});
+    add(byMonth.get(r.month) as Record<string, number>, r.level, r.n);
+  }
+  return {
+    period: { from: period.from, to: period.to },
+    region: period.region ?? null,
+    byLevel,
+    byDepartment: [...byDepartment].map(([d, levels]) => ({ department: d, byLevel: levels })),
+    byMonth: [...byMonth].sort(([a], [b]) => a.localeCompare(b)).map(([month, levels]) => ({ month, byLevel: levels })),
+  };
+}

@@ -1,0 +1,10 @@
+export { alertCounts, type AlertCounts, type AlertCountsInput } from './alert-counts.ts';
+export { departmentRanking, RANKING_MEASURES, type DepartmentRanking, type DepartmentRankingInput, type RankedDepartment, type RankingMeasure } from './department-ranking.ts';
+export { departmentStatistics, type DepartmentStatistics, type DepartmentStatisticsInput } from './department-statistics.ts';
+export { documentStatistics, type DocumentStatistics } from './document-statistics.ts';
+export { dwellHeatmap, type DwellFigures, type DwellHeatmap, type DwellHeatmapInput } from './dwell-heatmap.ts';
+export { intervalStatistics, type IntervalFigures, type IntervalStatisticsInput } from './interval-statistics.ts';
+export { itemStatistics, type ItemStatistics, type ItemStatisticsInput } from './item-statistics.ts';
+export { CARD_LEVELS, type Measures } from './measures.ts';
+export { isStatsQueryError, StatsQueryError, type StatsPeriod } from './stats-query.ts';
+export { tenderStatistics, type TenderStatistics } from './tender-statistics.ts';

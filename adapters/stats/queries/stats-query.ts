@@ -1,0 +1,81 @@
+import { sql, type RawBuilder } from 'kysely';
+import { regionCondition, REGION_PATTERN } from '../../queries/region-scope.ts';
+
+/** Why a statistics query was refused. */
+export type StatsQueryErrorCode = 'STATS_INVALID_QUERY';
+
+/** A statistics query with invalid input; `field` names the offending parameter. */
+export class StatsQueryError extends Error {
+  readonly code: StatsQueryErrorCode = 'STATS_INVALID_QUERY';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StatsQueryError';
+  }
+}
+
+/** Type guard on the stable code. */
+export function isStatsQueryError(error: unknown): error is StatsQueryError {
+  return error instanceof StatsQueryError;
+}
+
+/** A period of Asia/Shanghai days, both ends included, and optional filters. */
+export interface StatsPeriod {
+  /** First day, `YYYY-MM-DD`. */
+  from: string;
+  /** Last day, `YYYY-MM-DD` (included). */
+  to: string;
+  /** Region scope: a division code covers its subdivisions (`520000` the whole province). */
+  region?: string;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ID = /^[a-z0-9][a-z0-9-]{0,99}$/;
+const MAX_DAYS = 3660;
+
+/**
+ * Checks a period and returns it unchanged. Pure.
+ * @throws StatsQueryError when a date is malformed, `from` is after `to`, the period exceeds ten
+ *   years, or the region is not a region id.
+ */
+export function checkPeriod<T extends StatsPeriod>(input: T): T {
+  for (const field of ['from', 'to'] as const) {
+    const value = input[field];
+    if (typeof value !== 'string' || !DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+      throw new StatsQueryError(field, `日期格式应为 YYYY-MM-DD ${field} must be a date YYYY-MM-DD, got ${String(value)}`);
+    }
+  }
+  const days = (Date.parse(`${input.to}T00:00:00Z`) - Date.parse(`${input.from}T00:00:00Z`)) / 86_400_000;
+  if (days < 0) throw new StatsQueryError('from', `起始日期晚于结束日期 from ${input.from} is after to ${input.to}`);
+  if (days > MAX_DAYS) throw new StatsQueryError('to', `统计期间不得超过十年 the period may span at most ten years`);
+  if (input.region !== undefined && !REGION_PATTERN.test(input.region)) {
+    throw new StatsQueryError('region', `地区编码无效 invalid region ${input.region}`);
+  }
+  return input;
+}
+
+/** Checks a department or item id (kebab-case). @throws StatsQueryError. */
+export function checkId(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !ID.test(value)) throw new StatsQueryError(field, `编号无效 invalid ${field}: ${String(value)}`);
+  return value;
+}
+
+/** `asOf` as epoch ms: the given instant, else now. @throws StatsQueryError on a non-finite instant. */
+export function asOfInstant(asOf: number | undefined, now: () => number = Date.now): number {
+  const at = asOf ?? now();
+  if (!Number.isFinite(at)) throw new StatsQueryError('asOf', `时间无效 invalid asOf ${String(asOf)}`);
+  return at;
+}
+
+/** `day between from and to` plus the region scope, on a table aliased `alias`. */
+export function periodCondition(period: StatsPeriod, alias: string): RawBuilder<boolean> {
+  const region = period.region !== undefined ? regionCondition(`${alias}.region`, period.region) : sql<boolean>`true`;
+  return sql<boolean>`${sql.ref(`${alias}.day`)} between cast(${period.from} as date) and cast(${period.to} as date) and ${region}`;
+}
+
+/** The region scope alone (for "overdue now", which has no period). */
+export function regionOnly(region: string | undefined, alias: string): RawBuilder<boolean> {
+  return region !== undefined ? regionCondition(`${alias}.region`, region) : sql<boolean>`true`;
+}
