@@ -37,7 +37,7 @@ export interface StartOptions {
   department?: string;
   /** Default: the actor's region, else the definition's, else the runtime's default. */
   region?: string;
-  /** Default: a fresh UUID. */
+  /** Default: a fresh UUID. @throws RangeError from `start` when it is not a UUID. */
   instanceId?: string;
   /** Run inside the caller's transaction (it commits or rolls back; a savepoint guards ours). */
   trx?: Transaction<Database>;
@@ -97,13 +97,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     registry,
     publish: (def, publishedBy, trx) => registry.publish(trx ?? options.db, def, publishedBy, clock.now()),
     async start(def, data, actor, opts = {}) {
+      if (opts.instanceId !== undefined && !UUID.test(opts.instanceId)) {
+        throw new RangeError(`实例编号须为 UUID instanceId must be a UUID: ${opts.instanceId}`);
+      }
       // A definition this process has not published yet is published now (idempotent; refused
       // if that version was published with other content), with the starting actor as publisher.
       if (!registry.get(def.id, def.version)) await registry.publish(opts.trx ?? options.db, def, actor, clock.now());
       return run(
         {
           kind: 'start',
-          instanceId: opts.instanceId ?? randomUUID(),
+          instanceId: opts.instanceId?.toLowerCase() ?? randomUUID(),
           definition: def,
           data,
           actor,

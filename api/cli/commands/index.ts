@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerAuditCommands } from './audit.ts';
 import { registerCatalogCommand } from './catalog.ts';
 import { registerDeadlineCommand } from './deadline.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerInspectCommands } from './inspect.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerScenarioCommands } from './scenarios.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerStatsCommands } from './stats.ts';
 import { registerTokenCommands } from './token.ts';
 import { registerValidateCommand } from './validate.ts';
 import { registerWorkerCommand } from './worker.ts';
@@ -23,4 +25,6 @@ export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerAuditCommands(program);
   registerWorkerCommand(program);
+  registerStatsCommands(program);
+  registerDemoCommand(program);
 }
