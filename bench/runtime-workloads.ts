@@ -74,7 +74,7 @@ export async function rawBaseline(url: string, clients: number, seconds: number)
 export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean): Promise<number> {
   const store = await freshStore(url, groupCommit ? 4 : clients);
   try {
-    const rt = createRuntime({ db: store.db, ...(groupCommit ? { groupCommit: { intervalMs: 2, maxBatch: 256, concurrency: 2 } } : {}) });
+    const rt = createRuntime({ db: store.db, ...(groupCommit ? { groupCommit: { maxBatch: 256, concurrency: 2 } } : {}) });
     const ids: string[] = [];
     for (let c = 0; c < clients; c++) ids.push((await rt.start(permit, { applicant: `客户${c}` }, actors.applicant)).instanceId);
     const rate = await timedLoops(clients, seconds, async (client, i) => {
@@ -94,7 +94,7 @@ export async function timerStorm(url: string, n: number): Promise<{ seconds: num
     const db: Kysely<Database> = store.db;
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
     const at = (rows[0] as { now: Date }).now.getTime() - 3_600_000;
-    const seeder = createRuntime({ db, clock: { now: () => at }, groupCommit: { intervalMs: 2, maxBatch: 1000, concurrency: 3 } });
+    const seeder = createRuntime({ db, clock: { now: () => at }, groupCommit: { maxBatch: 1000, concurrency: 3 } });
     for (let from = 0; from < n; from += 20_000) {
       await Promise.all(Array.from({ length: Math.min(20_000, n - from) }, (_, k) => seeder.start(timed, { n: from + k }, actors.applicant)));
     }

@@ -5,7 +5,11 @@ import { applyCommands, type ApplyContext } from './apply-commands.ts';
 import type { Command, CommandOutcome } from './commands.ts';
 
 export interface GroupCommitOptions {
-  /** How long the first command of a batch waits for company, in ms. Default 5. */
+  /**
+   * How long the first command of a batch waits for company, in ms. Default 0: a batch goes as
+   * soon as a connection is free, and commands arriving meanwhile form the next batch, so a lone
+   * command waits for nothing and a busy node batches by itself.
+   */
   intervalMs?: number;
   /** Largest batch; a full batch is flushed at once. Default 256. */
   maxBatch?: number;
@@ -20,9 +24,9 @@ interface Waiting {
 }
 
 /**
- * Group commit: commands from many callers and instances share one transaction, flushed every
- * few milliseconds or when the batch is full; each caller hears back only after that
- * transaction committed. A command whose instance is in a batch still in flight waits for the
+ * Group commit: commands from many callers and instances share one transaction, flushed when a
+ * connection is free (or every `intervalMs`) or when the batch is full; each caller hears back
+ * only after that transaction committed. A command whose instance is in a batch still in flight waits for the
  * next batch, so one instance's commands apply in arrival order and never race each other.
  */
 export class GroupCommitter {
@@ -40,7 +44,7 @@ export class GroupCommitter {
   constructor(db: Kysely<Database>, ctx: ApplyContext, options: GroupCommitOptions = {}) {
     this.#db = db;
     this.#ctx = ctx;
-    this.#intervalMs = options.intervalMs ?? 5;
+    this.#intervalMs = options.intervalMs ?? 0;
     this.#maxBatch = options.maxBatch ?? 256;
     this.#concurrency = options.concurrency ?? 2;
   }
@@ -65,7 +69,7 @@ export class GroupCommitter {
   }
 
   #schedule(): void {
-    if (this.#queue.length >= this.#maxBatch) {
+    if (this.#queue.length >= this.#maxBatch || (this.#intervalMs === 0 && this.#inFlight.size < this.#concurrency)) {
       this.#flush();
     } else if (!this.#timer && this.#queue.length > 0) {
       this.#timer = setTimeout(() => {

@@ -31,16 +31,30 @@ export interface RoundQuery {
 
 /** Reads idempotency keys, instances, business keys and receipt numbers in a single statement. */
 export async function loadRound(executor: Executor, q: RoundQuery): Promise<RoundInputs> {
-  // Parts a round does not need are left out, not run on empty arrays: the planner would still scan.
+  // Parts a round does not need are left out rather than run on empty arrays: less to plan, no scans.
+  const none = sql`cast('[]' as jsonb)`;
+  const keys =
+    q.keys.length === 0
+      ? none
+      : sql`(select coalesce(jsonb_agg(jsonb_build_object('key', key, 'instanceId', instance_id, 'command', command, 'result', result)), '[]')
+             from idempotency_keys where key = any(${textArray(q.keys)}))`;
+  const instances =
+    q.instanceIds.length === 0
+      ? none
+      : sql`(select coalesce(jsonb_agg(jsonb_build_object(
+               'id', id, 'definitionId', definition_id, 'definitionVersion', definition_version, 'region', region,
+               'department', department, 'receiptNo', receipt_no, 'status', status, 'outcome', outcome,
+               'snapshot', snapshot, 'version', version, 'auditHead', audit_head)), '[]')
+             from instances where id = any(${uuidArray(q.instanceIds)}))`;
   const taken =
     q.businessKeys.length === 0
-      ? sql`cast('[]' as jsonb)`
+      ? none
       : sql`(select coalesce(jsonb_agg(jsonb_build_array(definition_id, business_key)), '[]') from instances
              where definition_id = any(${textArray(q.businessKeys.map((b) => b.definitionId))})
                and business_key = any(${textArray(q.businessKeys.map((b) => b.businessKey))}))`;
   const receipts =
     q.starts === 0
-      ? sql`cast('[]' as jsonb)`
+      ? none
       : sql`(select coalesce(jsonb_agg(nextval('receipt_no_seq')), '[]') from generate_series(1, ${q.starts}))`;
   const { rows } = await sql<{
     stored: Array<StoredResult & { key: string }>;
@@ -49,13 +63,8 @@ export async function loadRound(executor: Executor, q: RoundQuery): Promise<Roun
     receipts: number[];
   }>`
     select
-      (select coalesce(jsonb_agg(jsonb_build_object('key', key, 'instanceId', instance_id, 'command', command, 'result', result)), '[]')
-         from idempotency_keys where key = any(${textArray(q.keys)})) as stored,
-      (select coalesce(jsonb_agg(jsonb_build_object(
-           'id', id, 'definitionId', definition_id, 'definitionVersion', definition_version, 'region', region,
-           'department', department, 'receiptNo', receipt_no, 'status', status, 'outcome', outcome,
-           'snapshot', snapshot, 'version', version, 'auditHead', audit_head)), '[]')
-         from instances where id = any(${uuidArray(q.instanceIds)})) as instances,
+      ${keys} as stored,
+      ${instances} as instances,
       ${taken} as taken,
       ${receipts} as receipts
   `.execute(executor);

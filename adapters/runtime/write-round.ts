@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../storage/database.ts';
 import type { RoundRecords } from './round-records.ts';
 
@@ -17,12 +17,15 @@ const json = (rows: readonly unknown[]) => sql`cast(${JSON.stringify(rows)} as j
  * snapshot updates, idempotency records, chained audit rows, timer arms and cancels, worklist
  * tasks, alerts and outbox rows. Every side row is written only for an instance whose insert or
  * update went through, so a lost race leaves nothing behind but the caller still rolls back
- * (see `RoundRetry`). One round trip however many commands and tables.
+ * (see `RoundRetry`). One round trip however many commands and tables; tables the round does
+ * not touch are left out of the statement, which keeps its planning cheap.
  */
 export async function writeRound(executor: Executor, r: RoundRecords): Promise<RoundWritten> {
-  const { rows } = await sql<{ updated: string[]; keys: number }>`
-    with
-    ins as (
+  const ctes: RawBuilder<unknown>[] = [];
+  const add = (rows: readonly unknown[], cte: RawBuilder<unknown>) => {
+    if (rows.length > 0) ctes.push(cte);
+  };
+  add(r.starts, sql`ins as (
       insert into instances (id, definition_id, definition_version, region, department, business_key, receipt_no,
                              status, outcome, snapshot, version, audit_head, created_at, updated_at)
       select id, definition_id, definition_version, region, department, business_key, receipt_no,
@@ -30,8 +33,8 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
       from jsonb_to_recordset(${json(r.starts)}) as x(
         id uuid, definition_id text, definition_version integer, region text, department text, business_key text,
         receipt_no text, status text, outcome text, snapshot jsonb, audit_head text, created_at timestamptz)
-      returning id),
-    upd as (
+      returning id)`);
+  add(r.updates, sql`upd as (
       update instances as i
       set snapshot = x.snapshot, version = x.version, status = x.status, outcome = x.outcome,
           audit_head = x.audit_head, updated_at = x.updated_at
@@ -39,27 +42,33 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
         id uuid, expected integer, version integer, snapshot jsonb, status text, outcome text,
         audit_head text, updated_at timestamptz)
       where i.id = x.id and i.version = x.expected
-      returning i.id),
-    ok as (select id from ins union all select id from upd),
-    idem as (
+      returning i.id)`);
+  ctes.push(
+    r.starts.length > 0 && r.updates.length > 0
+      ? sql`ok as (select id from ins union all select id from upd)`
+      : r.starts.length > 0
+        ? sql`ok as (select id from ins)`
+        : sql`ok as (select id from upd)`,
+  );
+  add(r.keys, sql`idem as (
       insert into idempotency_keys (key, instance_id, command, region, result)
       select key, instance_id, command, region, result
       from jsonb_to_recordset(${json(r.keys)}) as x(key text, instance_id uuid, command text, region text, result jsonb)
       where x.instance_id in (select id from ok)
       on conflict (key) do nothing
-      returning key),
-    aud as (
+      returning key)`);
+  add(r.audit, sql`aud as (
       insert into audit_events (instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg)
       select instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg
       from jsonb_to_recordset(${json(r.audit)}) as x(
         instance_id uuid, seq integer, region text, type text, actor jsonb, payload jsonb,
         occurred_at timestamptz, prev_hash text, hash text, hash_alg text)
-      where x.instance_id in (select id from ok)),
-    tdel as (
+      where x.instance_id in (select id from ok))`);
+  add(r.cancels, sql`tdel as (
       delete from timers as t
       using jsonb_to_recordset(${json(r.cancels)}) as x(instance_id uuid, timer_id text)
-      where t.instance_id = x.instance_id and t.timer_id = x.timer_id and x.instance_id in (select id from ok)),
-    tins as (
+      where t.instance_id = x.instance_id and t.timer_id = x.timer_id and x.instance_id in (select id from ok))`);
+  add(r.arms, sql`tins as (
       insert into timers (instance_id, timer_id, clock, due_at, fire_order, region, armed_at)
       select instance_id, timer_id, clock, due_at, fire_order, region, armed_at
       from jsonb_to_recordset(${json(r.arms)}) as x(
@@ -67,8 +76,8 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
       where x.instance_id in (select id from ok)
       on conflict (instance_id, timer_id) do update
         set clock = excluded.clock, due_at = excluded.due_at, fire_order = excluded.fire_order, region = excluded.region,
-            armed_at = excluded.armed_at, attempts = 0, retry_at = null, last_error = null),
-    kopen as (
+            armed_at = excluded.armed_at, attempts = 0, retry_at = null, last_error = null)`);
+  add(r.openTasks, sql`kopen as (
       insert into tasks (instance_id, task_id, state, title, role, department, region, mode, assignees, status,
                          claimed_by, delegated_to, opened_at, limit_due, detail, updated_at)
       select instance_id, task_id, state, title, role, department, region, mode, assignees, 'open',
@@ -82,25 +91,28 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
         set state = excluded.state, title = excluded.title, role = excluded.role, department = excluded.department,
             mode = excluded.mode, assignees = excluded.assignees, status = 'open', claimed_by = excluded.claimed_by,
             delegated_to = excluded.delegated_to, opened_at = excluded.opened_at, limit_due = excluded.limit_due,
-            detail = excluded.detail, updated_at = excluded.updated_at, closed_at = null, close_reason = null),
-    kclose as (
+            detail = excluded.detail, updated_at = excluded.updated_at, closed_at = null, close_reason = null)`);
+  add(r.closeTasks, sql`kclose as (
       update tasks as t set status = 'closed', closed_at = x.at, close_reason = x.reason, updated_at = x.at
       from jsonb_to_recordset(${json(r.closeTasks)}) as x(instance_id uuid, task_id text, reason text, at timestamptz)
-      where t.instance_id = x.instance_id and t.task_id = x.task_id and x.instance_id in (select id from ok)),
-    al as (
+      where t.instance_id = x.instance_id and t.task_id = x.task_id and x.instance_id in (select id from ok))`);
+  add(r.alerts, sql`al as (
       insert into alerts (id, instance_id, seq, region, department, level, clock, rung, due_at, escalate_to, message, raised_at)
       select id, instance_id, seq, region, department, level, clock, rung, due_at, escalate_to, message, raised_at
       from jsonb_to_recordset(${json(r.alerts)}) as x(
         id uuid, instance_id uuid, seq integer, region text, department text, level text, clock text, rung integer,
         due_at timestamptz, escalate_to text, message jsonb, raised_at timestamptz)
-      where x.instance_id in (select id from ok)),
-    ob as (
+      where x.instance_id in (select id from ok))`);
+  add(r.outbox, sql`ob as (
       insert into outbox (id, idempotency_key, instance_id, region, topic, payload)
       select id, idempotency_key, instance_id, region, topic, payload
       from jsonb_to_recordset(${json(r.outbox)}) as x(
         id uuid, idempotency_key text, instance_id uuid, region text, topic text, payload jsonb)
-      where x.instance_id in (select id from ok))
-    select coalesce((select jsonb_agg(id) from upd), '[]') as updated, (select count(*)::int from idem) as keys
-  `.execute(executor);
+      where x.instance_id in (select id from ok))`);
+  const updated = r.updates.length > 0 ? sql`coalesce((select jsonb_agg(id) from upd), '[]')` : sql`cast('[]' as jsonb)`;
+  const keys = r.keys.length > 0 ? sql`(select count(*)::int from idem)` : sql`0`;
+  const { rows } = await sql<{ updated: string[]; keys: number }>`
+    with ${sql.join(ctes, sql`, `)}
+    select ${updated} as updated, ${keys} as keys`.execute(executor);
   return { updated: rows[0]?.updated ?? [], keys: rows[0]?.keys ?? 0 };
 }

@@ -7,13 +7,17 @@ const DBOS_STORM_CAP = {
     '80–140 s and firing them about as long again: three runs do not fit the 8-minute budget',
 };
 
-/** Full run: ≤ 8 minutes on the 2-core machine (measured 564 s with 100 / 500 / 1,000 instances at load 12–29, hence these). */
+/** Measured here under load (≈ 9–20): a storm's run time per timer, scheduling and lead included. */
+const STORM_PRIORS = { 'pg-boss': 0.25, 'graphile-worker': 0.6, '@dbos-inc/dbos-sdk': 3.5 };
+
+/** Full run: ≤ 8 minutes on the 2-core machine (564 s with 100 / 500 / 1,000 instances at load 12–29; 466 s with these at load 9–14). */
 export const FULL_PLAN: PeerPlan = {
   runs: 3,
   warmup: 40,
   fourStep: [{ concurrency: 1, instances: 50 }, { concurrency: 8, instances: 400 }, { concurrency: 32, instances: 800 }],
   storms: [10_000, 100_000],
   stormCaps: { '@dbos-inc/dbos-sdk': DBOS_STORM_CAP },
+  stormPriorMsPerTimer: STORM_PRIORS,
 };
 
 /** Quick run, a smoke test: ≤ 1 minute unless the machine is overloaded (then the budget guard skips storms). */
@@ -23,4 +27,5 @@ export const QUICK_PLAN: PeerPlan = {
   fourStep: [{ concurrency: 1, instances: 5 }, { concurrency: 8, instances: 24 }, { concurrency: 32, instances: 64 }],
   storms: [1_000, 10_000],
   stormCaps: { '@dbos-inc/dbos-sdk': { max: 1_000, reason: 'its 10,000-timer storm takes 30–65 s a run here (see the full run)' } },
+  stormPriorMsPerTimer: STORM_PRIORS,
 };

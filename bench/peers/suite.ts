@@ -14,6 +14,8 @@ export interface PeerPlan {
   storms: number[];
   /** Storm sizes above this are skipped for the named peer, with the reason; see README. */
   stormCaps?: Record<string, { max: number; reason: string }>;
+  /** Per peer, ms per timer (scheduling included) to estimate its first storm against the time budget. */
+  stormPriorMsPerTimer?: Record<string, number>;
   /** Untimed warm-up instances after setup. */
   warmup: number;
 }
@@ -54,15 +56,17 @@ async function stormWithRetry(peer: PeerBench, n: number, notes: string[]): Prom
 
 /**
  * Guards the time budget. A storm's run is modelled as a fixed part (reset, the 500 ms lead, one
- * poll: ~1.5 s) plus a part linear in the timers, fitted on the peer's previous storm; a storm that
- * would end after the deadline is refused. pg-boss scales worse than linear, so this can still
+ * poll: ~1.5 s) plus a part linear in the timers, fitted on the peer's previous storm (or the plan's
+ * prior for its first); a storm that would end after the deadline is refused. pg-boss scales worse than linear, so this can still
  * under-estimate. 4-step measures are refused only once the deadline has passed: their time per
  * instance falls steeply with concurrency, so the previous measure is no estimate.
  */
 class Budget {
   static readonly fixedRunMs = 1500;
   #lastStorm?: { n: number; msPerRun: number };
-  constructor(readonly deadlineAt: number) {}
+  constructor(readonly deadlineAt: number, priorMsPerTimer?: number) {
+    if (priorMsPerTimer !== undefined) this.#lastStorm = { n: 1, msPerRun: Budget.fixedRunMs + priorMsPerTimer };
+  }
 
   /** Why the measure must be skipped, or undefined if it may run. */
   refuse(kind: '4-step' | 'storm', n: number, runs: number): string | undefined {
@@ -91,7 +95,7 @@ export async function measurePeer(peer: PeerBench, connectionString: string, pla
   const rows = new Map<string, number[]>();
   const notes: string[] = [];
   const add = (name: string, value: number) => rows.set(name, [...(rows.get(name) ?? []), value]);
-  const budget = new Budget(deadlineAt);
+  const budget = new Budget(deadlineAt, plan.stormPriorMsPerTimer?.[peer.name]);
 
   await peer.setup(connectionString);
   try {

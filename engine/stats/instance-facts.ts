@@ -195,20 +195,22 @@ function advance(facts: InstanceFacts, obs: StepObservation, ctx: FactsContext, 
   const reached: string[] = [];
   for (const [name, rule] of Object.entries(profile.milestones)) {
     if (facts.milestones[name] !== undefined) continue;
-    const hit =
-      (rule.clockStarted ?? []).some((c) => started.has(c)) ||
-      (rule.entered ?? []).some((s) => entered.includes(s)) ||
-      (rule.events ?? []).includes(obs.type);
+    const clocks = (rule.clockStarted ?? []).filter((c) => started.has(c));
+    const hit = clocks.length > 0 || (rule.entered ?? []).some((s) => entered.includes(s)) || (rule.events ?? []).includes(obs.type);
     if (!hit) continue;
-    facts.milestones[name] = at;
+    // A clock started by law at an earlier instant (deemed acceptance counts from receipt, 行政许可法
+    // Art. 32) sets the milestone at that instant; otherwise it is the event's own.
+    const instant = Math.min(at, ...clocks.map((c) => after.clocks[c]?.startedAt ?? at));
+    facts.milestones[name] = instant;
     reached.push(name);
-    if (name === 'accepted') deltas.push({ kind: 'daily', key: keyOf(facts, at), counter: 'accepted', amount: 1 });
+    if (name === 'accepted') deltas.push({ kind: 'daily', key: keyOf(facts, instant), counter: 'accepted', amount: 1 });
   }
   for (const [name, rule] of Object.entries(profile.intervals)) {
     if (!reached.includes(rule.to)) continue;
     const from = rule.from === 'received' ? facts.receivedAt : facts.milestones[rule.from];
     if (from === undefined) continue;
-    deltas.push({ kind: 'interval', key: keyOf(facts, at), interval: name, value: amountBetween(calendar, from, at, rule.unit) });
+    const to = facts.milestones[rule.to] as number;
+    deltas.push({ kind: 'interval', key: keyOf(facts, to), interval: name, value: amountBetween(calendar, from, to, rule.unit) });
   }
 
   facts.promised = clockFact(firstStarted(after, profile.promisedClocks));

@@ -82,6 +82,8 @@ export const STATS_PROFILES: Readonly<Record<string, StatsProfile>> = {
     category: 'tender',
     title: { zh: '工程建设招标投标', en: 'Tendering' },
     milestones: {
+      // 进场登记 counts as acceptance: the centre took the project in.
+      accepted: { events: ['register-entry'] },
       registered: { events: ['register-entry'] },
       awarded: { events: ['issue-award-notice'] },
       'contract-signed': { events: ['sign-contract'] },
@@ -99,6 +101,8 @@ export const STATS_PROFILES: Readonly<Record<string, StatsProfile>> = {
     category: 'document',
     title: { zh: '公文流转', en: 'Document handling' },
     milestones: {
+      // 签收 (incoming) or the first draft submitted (outgoing) counts as acceptance.
+      accepted: { events: ['sign', 'submit-draft'] },
       'signed-in': { events: ['sign'] },
       handled: { entered: ['circulation', 'reply'] },
     },

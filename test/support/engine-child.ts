@@ -23,7 +23,7 @@ const runtime = createRuntime({
   db: store.db,
   clock: { now: () => Date.now() + shift },
   compileStored: compileStoredWith(calendars),
-  groupCommit: { intervalMs: 3, maxBatch: 128, concurrency: 2 },
+  groupCommit: { maxBatch: 128, concurrency: 2 },
 });
 await runtime.publish(def, actors.head);
 const scheduler = new TimerScheduler({ db: store.db, runtime, batchSize: Number(process.env['CHILD_BATCH'] ?? 200), pollMs: 20 });

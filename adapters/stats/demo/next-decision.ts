@@ -1,17 +1,28 @@
+import { UNIT_MS } from '../../../engine/calendar/index.ts';
+import type { Calendar, Duration } from '../../../engine/calendar/types.ts';
 import { leafStates } from '../../../engine/stats/index.ts';
-import type { Calendar } from '../../../engine/calendar/types.ts';
 import type { InstanceSnapshot } from '../../runtime/engine-port.ts';
 import type { Decision, SimulatedCase } from './case-agent.ts';
 import { afterNaturalDays, afterWorkingDays } from './office-time.ts';
 import type { SeededRandom } from './seeded-random.ts';
 
 const HOUR = 3_600_000;
+/** Roles that work through their queue within the day (receipt, registration, printing). */
+const DESK_ROLES = new Set(['window', 'chief-representative', 'clerk', 'secretary']);
+
+/** When `amount` of `unit` has passed after `now`: working days at office hours, natural days, or elapsed time. */
+function after(calendar: Calendar, now: number, amount: number, unit: Duration['unit'], rng: SeededRandom): number {
+  if (unit === 'wd') return afterWorkingDays(calendar, now, Math.round(amount), rng);
+  if (unit === 'd') return afterNaturalDays(now, Math.round(amount), rng);
+  return now + Math.max(10 * 60_000, Math.round(amount * UNIT_MS[unit]));
+}
 
 /**
- * When a case is looked at next, given where it now stands: staff act within office hours on
- * working days (the window within a day, officers within a third of the promised limit unless the
- * case is a late one, heads within two days), applicants any day, and a special procedure
- * (excluded time) takes weeks. A case that is to let a clock run out waits until just after it.
+ * When a case is looked at next, given where it now stands. Staff work within the step's own
+ * limit (a share of it drawn at random; at most a third of the promised limit for working-day
+ * steps), desks within the day, applicants within days, and a special procedure (excluded time)
+ * takes weeks. A late case overruns one step once; a case that is to let a clock run out waits
+ * until just after it.
  */
 export function nextDecisionAt(c: SimulatedCase, snap: InstanceSnapshot, now: number, calendar: Calendar, rng: SeededRandom, last?: Decision['kind']): number {
   const g = c.graph;
@@ -28,19 +39,15 @@ export function nextDecisionAt(c: SimulatedCase, snap: InstanceSnapshot, now: nu
   if (leaves.some((s) => g.pausedStates.has(s))) return afterWorkingDays(calendar, now, rng.int(10, 60), rng);
   const task = Object.values(snap.tasks).sort((a, b) => a.id.localeCompare(b.id))[0];
   if (!task) return afterNaturalDays(now, rng.int(0, 4), rng);
-  switch (task.role) {
-    case 'window':
-    case 'chief-representative':
-      return afterWorkingDays(calendar, now, rng.chance(0.6) ? 0 : rng.int(1, 2), rng);
-    case 'head':
-      return afterWorkingDays(calendar, now, rng.int(0, 2), rng);
-    default: {
-      let wd = rng.int(0, Math.max(1, Math.floor(g.promisedWd / 3)));
-      if (c.persona.lateness !== 'normal' && !c.taken.has('late')) {
-        c.taken.add('late');
-        wd += c.persona.lateness === 'late' ? g.promisedWd + rng.int(0, 4) : 2 * g.promisedWd + rng.int(5, 15);
-      }
-      return afterWorkingDays(calendar, now, wd, rng);
-    }
+  const step = g.def.clocks.find((clock) => clock.name === `step:${task.state}`)?.limit;
+  let budget: Duration = step ?? { amount: DESK_ROLES.has(task.role) ? 1 : Math.max(1, Math.floor(g.promisedWd / 3)), unit: 'wd' };
+  if (budget.unit === 'wd') budget = { amount: Math.min(budget.amount, Math.max(1, Math.floor(g.promisedWd / 3))), unit: 'wd' };
+  let amount = rng.next() * 0.6 * budget.amount;
+  if (DESK_ROLES.has(task.role) && budget.unit === 'wd') amount = rng.chance(0.7) ? 0 : 1;
+  if (c.persona.lateness !== 'normal' && !c.taken.has('late') && !DESK_ROLES.has(task.role)) {
+    c.taken.add('late');
+    const over = budget.unit === 'wd' ? g.promisedWd : budget.amount;
+    amount += c.persona.lateness === 'late' ? over + rng.int(0, 4) : 2 * over + rng.int(5, 15);
   }
+  return after(calendar, now, amount, budget.unit, rng);
 }
