@@ -13,6 +13,19 @@ create table alert_acknowledgements (
 CREATE INDEX alert_acknowledgements_by_alert ON alert_acknowledgements USING btree (alert_id);
 CREATE TRIGGER alert_acknowledgements_append_only BEFORE DELETE OR UPDATE ON alert_acknowledgements FOR EACH ROW EXECUTE FUNCTION govflow_refuse_change();
 
+create table alert_escalations (
+  alert_id uuid not null,
+  instance_id uuid not null,
+  region text not null,
+  department text not null,
+  escalated_at timestamp with time zone not null,
+  escalated_to text not null,
+  waited_ms bigint not null,
+  actor jsonb not null,
+  constraint alert_escalations_pkey PRIMARY KEY (alert_id)
+);
+CREATE TRIGGER alert_escalations_append_only BEFORE DELETE OR UPDATE ON alert_escalations FOR EACH ROW EXECUTE FUNCTION govflow_refuse_change();
+
 create table alerts (
   id uuid not null,
   instance_id uuid not null,
@@ -28,10 +41,14 @@ create table alerts (
   raised_at timestamp with time zone not null,
   acknowledged_at timestamp with time zone,
   acknowledged_by text,
+  escalated_at timestamp with time zone,
+  escalated_to text,
   constraint alerts_pkey PRIMARY KEY (id)
 );
+CREATE INDEX alerts_awaiting_escalation ON alerts USING btree (raised_at) WHERE ((acknowledged_at IS NULL) AND (escalated_at IS NULL));
 CREATE INDEX alerts_by_department ON alerts USING btree (region, department, raised_at);
 CREATE INDEX alerts_by_instance ON alerts USING btree (instance_id);
+CREATE INDEX alerts_open_by_level ON alerts USING btree (level) WHERE (acknowledged_at IS NULL);
 
 create table api_tokens (
   id uuid not null,

@@ -26,7 +26,7 @@ export interface AuditHashInput {
  * `{actor, hash_alg, instance_id, occurred_at, payload, prev_hash, region, seq, type}`.
  * Pure.
  */
-export function auditCanonicalText(row: AuditHashInput): string {
+function auditCanonicalText(row: AuditHashInput): string {
   return canonicalJson({
     instance_id: row.instanceId,
     seq: row.seq,

@@ -23,7 +23,7 @@ export interface RealtimeBus {
 }
 
 /** NOTIFY payloads are limited to 8000 bytes; a larger message goes out without its payload. */
-export const NOTIFY_PAYLOAD_LIMIT = 7900;
+const NOTIFY_PAYLOAD_LIMIT = 7900;
 
 /** Serialises a message for the wire, dropping the payload (and saying so) when it is too large. */
 export function encodeBusMessage(message: BusMessage): string {

@@ -1,5 +1,4 @@
 import type { AuditRow } from '../audit/append-audit-events.ts';
-import type { Executor } from '../storage/database.ts';
 import { defaultEngine, type Actor, type CompiledDefinition, type EnginePort, type InstanceSnapshot } from './engine-port.ts';
 
 /**
@@ -33,26 +32,4 @@ export function replayInstance(def: CompiledDefinition, rows: readonly AuditRow[
     snapshot = engine.step(def, snapshot, event, row.occurredAt).snapshot;
   }
   return snapshot;
-}
-
-/** An instance's audit rows, in seq order. */
-export async function loadAuditRows(executor: Executor, instanceId: string): Promise<AuditRow[]> {
-  const rows = await executor
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('instance_id', '=', instanceId)
-    .orderBy('seq')
-    .execute();
-  return rows.map((r) => ({
-    instanceId: r.instance_id,
-    seq: r.seq,
-    region: r.region,
-    type: r.type,
-    actor: r.actor,
-    payload: r.payload,
-    occurredAt: r.occurred_at.getTime(),
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    hashAlg: r.hash_alg,
-  }));
 }

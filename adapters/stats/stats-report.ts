@@ -47,7 +47,8 @@ export function formatCategories(tender: TenderStatistics | undefined, documents
   const lines: string[] = [];
   if (tender && tender.totals.received > 0) {
     const parts = tender.intervals.map((i) => `${i.title.zh} ${i.title.en ?? i.interval}: ${num(i.average)} (p90 ${num(i.p90, 0)}, n ${n(i.count)})`);
-    lines.push(`招标投标 tendering: 登记 registered ${n(tender.totals.received)} · 成交 awarded ${n(tender.totals.completed)} · 流标 failed ${n(tender.totals.denied)} · ${parts.join(' · ')}`);
+    const awarded = tender.totals.completed - tender.totals.denied;
+    lines.push(`招标投标 tendering: 登记 registered ${n(tender.totals.received)} · 中标 awarded ${n(awarded)} · 流标重招 failed ${n(tender.totals.denied)} · ${parts.join(' · ')}`);
   }
   if (documents && documents.totals.received > 0) {
     const parts = documents.intervals.map((i) => `${i.title.zh} ${i.title.en ?? i.interval}: ${num(i.average)} (p90 ${num(i.p90, 0)}, n ${n(i.count)})`);

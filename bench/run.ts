@@ -1,0 +1,98 @@
+/**
+ * `npm run bench [-- --quick]`: one process tree, one report (bench/results.md, or
+ * bench/results.quick.md with --quick): the pure engine, the raw-SQL ceiling beside govflow's
+ * durable commands, and govflow beside pg-boss, graphile-worker and DBOS Transact on the same
+ * 4-step workload and timer storms, each govflow figure also as a ratio to each peer.
+ * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { govflowPeer } from './govflow-peer.ts';
+import { describeMachine, openPeerDatabase } from './peers/database.ts';
+import { dbosPeer } from './peers/dbos.ts';
+import { graphileWorkerPeer } from './peers/graphile-worker.ts';
+import { pgBossPeer } from './peers/pg-boss.ts';
+import { FULL_PLAN, QUICK_PLAN } from './peers/plans.ts';
+import { measurePeer, type PeerFigures } from './peers/suite.ts';
+import { median, report } from './stats.ts';
+
+const quick = process.argv.includes('--quick');
+const started = Date.now();
+const sections: string[] = [];
+
+function child(script: string, args: string[]): string {
+  console.error(`\n== ${script} ${args.join(' ')}`);
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  process.stdout.write(out);
+  return out;
+}
+
+function captureReport(title: string, rows: PeerFigures['rows']): string {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(' '));
+  try {
+    report(title, rows);
+  } finally {
+    console.log = log;
+  }
+  return lines.join('\n');
+}
+
+/** govflow's figure against a peer's: how many times better (rates: ours/theirs; times: theirs/ours). */
+function ratios(ours: PeerFigures, peers: PeerFigures[]): string {
+  const lines = ['## govflow ÷ peers (× better; > 1 means govflow is ahead)', '', `| measure | ${peers.map((p) => p.name).join(' | ')} |`, `|---|${peers.map(() => '---:').join('|')}|`];
+  for (const row of ours.rows) {
+    if (row.name.includes('scheduling')) continue;
+    const cells = peers.map((p) => {
+      const theirs = p.rows.find((r) => r.name === row.name);
+      if (!theirs || theirs.values.length === 0 || row.values.length === 0) return '—';
+      const a = median(row.values);
+      const b = median(theirs.values);
+      return `${(row.name.endsWith('/s') ? a / b : b / a).toFixed(2)}×`;
+    });
+    lines.push(`| ${ours.name}: ${row.name} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+sections.push(child('engine.ts', ['--items', '1000', '--runs', '3', '--steps', quick ? '4000' : '20000']));
+sections.push(child('runtime.ts', quick ? ['--runs', '3', '--seconds', '1', '--storms', '10000'] : ['--runs', '3', '--seconds', '3', '--storms', '100000,10000']));
+
+const plan = quick ? QUICK_PLAN : FULL_PLAN;
+const db = await openPeerDatabase();
+const figures: PeerFigures[] = [];
+let machine: Array<[string, string]> = [];
+try {
+  machine = await describeMachine(db.connectionString);
+  const budgetMs = (quick ? 60 : 520) * 1000;
+  const peers = [govflowPeer({ groupCommit: false }), govflowPeer({ groupCommit: true }), pgBossPeer(), graphileWorkerPeer(), dbosPeer()];
+  for (const [i, peer] of peers.entries()) {
+    const share = (budgetMs - (Date.now() - started)) / (peers.length - i);
+    console.error(`\n== ${peer.name}: ${Math.round(Math.max(share, 0) / 1000)} s share`);
+    const f = await measurePeer(peer, db.connectionString, plan, Date.now() + Math.max(share, 5_000));
+    figures.push(f);
+    sections.push(captureReport(`${f.name} ${f.version} — ${f.config}`, f.rows) + (f.notes.length ? `\n\n${f.notes.map((n) => `- ${n}`).join('\n')}` : ''));
+  }
+} finally {
+  await db.drop();
+}
+const [ours, oursGroup, ...peerFigures] = figures;
+if (ours && oursGroup) sections.push(ratios(ours, peerFigures), ratios(oursGroup, peerFigures));
+
+const header = [
+  `# govflow benchmarks${quick ? ' (quick smoke run)' : ''}`,
+  '',
+  `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString()} in ${Math.round((Date.now() - started) / 1000)} s. ` +
+    'Every figure is the median of ≥ 3 runs with min and max; all measured in this one run on this machine.',
+  '',
+  '| machine | |',
+  '|---|---|',
+  ...machine.map(([k, v]) => `| ${k} | ${v} |`),
+  `| load average at end | ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')} |`,
+];
+const file = join(import.meta.dirname, quick ? 'results.quick.md' : 'results.md');
+writeFileSync(file, `${[header.join('\n'), ...sections].join('\n\n')}\n`);
+console.error(`\nwrote ${file} in ${Math.round((Date.now() - started) / 1000)} s`);
