@@ -6,7 +6,7 @@
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { govflowPeer } from './govflow-peer.ts';
@@ -59,18 +59,21 @@ function ratios(ours: PeerFigures, peers: PeerFigures[]): string {
 }
 
 sections.push(child('engine.ts', ['--items', '1000', '--runs', '3', '--steps', quick ? '4000' : '20000']));
-sections.push(child('runtime.ts', quick ? ['--runs', '3', '--seconds', '1', '--storms', '10000'] : ['--runs', '3', '--seconds', '3', '--storms', '100000,10000']));
+const runtimeOut = join(import.meta.dirname, quick ? 'runtime-results.quick.md' : 'runtime-results.md');
+child('runtime.ts', [...(quick ? ['--runs', '3', '--seconds', '1', '--storms', '10000'] : ['--runs', '3', '--seconds', '3', '--storms', '100000,10000']), '--out', runtimeOut]);
+sections.push(readFileSync(runtimeOut, 'utf8'));
 
 const plan = quick ? QUICK_PLAN : FULL_PLAN;
+const peersStarted = Date.now();
 const db = await openPeerDatabase();
 const figures: PeerFigures[] = [];
 let machine: Array<[string, string]> = [];
 try {
   machine = await describeMachine(db.connectionString);
-  const budgetMs = (quick ? 60 : 520) * 1000;
+  const budgetMs = (quick ? 75 : 540) * 1000;
   const peers = [govflowPeer({ groupCommit: false }), govflowPeer({ groupCommit: true }), pgBossPeer(), graphileWorkerPeer(), dbosPeer()];
   for (const [i, peer] of peers.entries()) {
-    const share = (budgetMs - (Date.now() - started)) / (peers.length - i);
+    const share = (budgetMs - (Date.now() - peersStarted)) / (peers.length - i);
     console.error(`\n== ${peer.name}: ${Math.round(Math.max(share, 0) / 1000)} s share`);
     const f = await measurePeer(peer, db.connectionString, plan, Date.now() + Math.max(share, 5_000));
     figures.push(f);

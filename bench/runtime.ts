@@ -1,8 +1,8 @@
 /**
  * Runtime benchmark on real PostgreSQL (not part of `npm test`):
- *   npx tsx bench/runtime.ts [--runs 3] [--seconds 3] [--clients 1,8,32] [--storms 100000,10000]
+ *   npx tsx bench/runtime.ts [--runs 3] [--seconds 3] [--clients 1,8,32] [--storms 100000,10000] [--out bench/runtime-results.md]
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local `test` database; every run
- * uses a fresh schema and drops it. Prints the report and writes it to bench/results.md.
+ * uses a fresh schema and drops it. Prints the report and writes it to `--out` (default bench/runtime-results.md); `npm run bench` gathers it into bench/results.md.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -78,4 +78,4 @@ lines.push(
 );
 const report = lines.join('\n');
 process.stdout.write(`${report}\n`);
-writeFileSync(path.join(import.meta.dirname, 'results.md'), report);
+writeFileSync(path.resolve(arg('out', path.join(import.meta.dirname, 'runtime-results.md'))), report);

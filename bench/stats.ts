@@ -1,3 +1,31 @@
+/**
+ * Statistics benchmark on PostgreSQL (not part of `npm test`):
+ *  1. queries over 1 M stored instances: projection rows generated in bulk with `generate_series`
+ *     (56 departments, 306 items, 9 regions, one year), then the department comparison and one
+ *     department's statistics, timed over several runs (median, min, max);
+ *  2. projector lag under load: commands through the runtime (group commit) while a projector
+ *     follows; lag = time from a command's commit until the checkpoint has counted it.
+ * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400]
+ * Needs `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end.
+ *
+ * The file also exports `median` and `report`, which the other benchmarks use.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
+import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
+import { createRuntime } from '../adapters/runtime/runtime.ts';
+import { resolverFromFiles } from '../adapters/stats/definition-resolver.ts';
+import { departmentRanking, departmentStatistics, dwellHeatmap, itemStatistics } from '../adapters/stats/queries/index.ts';
+import { StatsProjector } from '../adapters/stats/stats-projector.ts';
+import type { Database } from '../adapters/storage/database.ts';
+import { migrate } from '../adapters/storage/migrate.ts';
+import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
+import { findProcessFiles, readSources } from '../adapters/definition-files.ts';
+import { loadDefinitions } from '../engine/index.ts';
+
 /** Median of a list of figures. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -13,4 +41,159 @@ export function report(title: string, rows: Array<{ name: string; values: number
     const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
     console.log(`| ${row.name} | ${fmt(median(row.values))} | ${fmt(Math.min(...row.values))} | ${fmt(Math.max(...row.values))} | ${row.values.length} |`);
   }
+}
+
+const REGIONS = ['520100', '520200', '520300', '520400', '520500', '520600', '522300', '522600', '522700'];
+
+/**
+ * Three years of projections (2023-07 … 2026-06) for `instances` instances, as the projector would have left them:
+ * per-instance facts first, then the daily aggregates grouped from them in SQL.
+ */
+async function generate(db: Kysely<Database>, instances: number): Promise<void> {
+  await sql`insert into definitions (id, version, title, department, source, resolved, hash, published_by, published_at)
+    select 'item-' || i, 1, jsonb_build_object('zh', '事项' || i), 'dept-' || (i % 56), '', jsonb_build_object('category', 'licensing'), md5(i::text), '{}', now()
+    from generate_series(0, 305) as i`.execute(db);
+  await sql`insert into stats_instances (instance_id, definition_id, definition_version, category, department, region, seq,
+      received_at, accepted_at, decided_at, ended_at, outcome, outcome_class, state, state_since, paused_wd, duration_wd,
+      promised_due, promised_running, promised_met, statutory_due, statutory_running, statutory_met)
+    select gen_random_uuid(), 'item-' || item, 1, 'licensing', 'dept-' || (item % 56), (${sql.val(REGIONS)}::text[])[1 + (i % 9)], 6,
+      received, received + interval '2 hours', case when open then null else received + (d || ' days')::interval end,
+      case when open then null else received + (d + 1 || ' days')::interval end,
+      case when open then null when i % 50 = 0 then 'not-accepted' when i % 61 = 0 then 'denied' else 'approved' end,
+      case when open then null when i % 50 = 0 then 'not-accepted' when i % 61 = 0 then 'denied' else 'granted' end,
+      case when open then 'examining' else 'approved' end, received, case when i % 17 = 0 then 5 else 0 end,
+      case when open then null else d end,
+      received + interval '14 days', open, case when open then null else d <= 10 end,
+      received + interval '28 days', open, case when open then null else d <= 20 end
+    from (
+      select i, i % 306 as item, (i % 25) as d, (i % 7 = 0) as open,
+        timestamptz '2023-07-01 01:00+00' + ((i * 7919) % 1096 || ' days')::interval + ((i % 8) || ' hours')::interval as received
+      from generate_series(1, ${instances}) as i) as g`.execute(db);
+  await sql`insert into stats_daily (department, day, definition_id, region, received, accepted, not_accepted, denied, completed,
+      promised_met, statutory_met, paused_cases, paused_wd)
+    select department, (received_at at time zone 'Asia/Shanghai')::date, definition_id, region, count(*), count(*) filter (where outcome_class is distinct from 'not-accepted'),
+      count(*) filter (where outcome_class = 'not-accepted'), count(*) filter (where outcome_class = 'denied'),
+      count(*) filter (where outcome_class in ('granted', 'denied')), count(*) filter (where promised_met),
+      count(*) filter (where statutory_met), count(*) filter (where paused_wd > 0), sum(paused_wd)
+    from stats_instances group by 1, 2, 3, 4`.execute(db);
+  await sql`insert into stats_duration_daily (department, day, definition_id, region, wd, n)
+    select department, (ended_at at time zone 'Asia/Shanghai')::date, definition_id, region, duration_wd, count(*)
+    from stats_instances where duration_wd is not null group by 1, 2, 3, 4, 5`.execute(db);
+  await sql`insert into stats_alert_daily (department, day, definition_id, region, level, n)
+    select department, (received_at at time zone 'Asia/Shanghai')::date, definition_id, region, level, count(*)
+    from stats_instances, unnest(array['reminder', 'yellow-card', 'red-card', 'step-overdue']) as level
+    where (level = 'reminder' and duration_wd > 8) or (level = 'yellow-card' and duration_wd > 10)
+       or (level = 'red-card' and duration_wd > 20) or (level = 'step-overdue' and duration_wd > 12)
+    group by 1, 2, 3, 4, 5`.execute(db);
+  await sql`insert into stats_dwell_daily (definition_id, state, day, wd, n, ms)
+    select definition_id, s.step, (ended_at at time zone 'Asia/Shanghai')::date, duration_wd / 3, count(*), sum(duration_wd * 28800000::bigint)
+    from stats_instances, unnest(array['received', 'examining', 'decision', 'delivery']) as s(step)
+    where ended_at is not null group by 1, 2, 3, 4`.execute(db);
+  await sql`analyze`.execute(db);
+}
+
+async function timed(runs: number, f: () => Promise<unknown>): Promise<number[]> {
+  await f();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** Commands through the runtime at `rate` per second for `seconds`, with a projector following. */
+async function lagUnderLoad(db: Kysely<Database>, seconds: number, rate: number): Promise<{ lags: number[]; commands: number }> {
+  const root = join(import.meta.dirname, '..');
+  const calendars = loadCalendarsFromDir(join(root, 'processes/calendars'));
+  const { definitions } = loadDefinitions(readSources(findProcessFiles([join(root, 'processes')]).definitions, root), { calendars });
+  const def = definitions.find((d) => d.id === 'food-business-licence');
+  if (!def) throw new Error('food-business-licence not found');
+  const runtime = createRuntime({ db, groupCommit: { intervalMs: 5, maxBatch: 256, concurrency: 2 } });
+  const projector = new StatsProjector({ db, calendar: calendars.get('cn-mainland')!, definitions: resolverFromFiles(definitions), pollMs: 250 });
+  const committed: Array<{ at: number; total: number }> = [];
+  const projected: Array<{ at: number; events: number }> = [];
+  let total = 0;
+  projector.on('batch', async () => {
+    const { rows } = await sql<{ events: number }>`select cast(events as int) as events from stats_checkpoint`.execute(db);
+    projected.push({ at: performance.now(), events: rows[0]?.events ?? 0 });
+  });
+  await projector.catchUp();
+  const base = (await sql<{ events: number }>`select cast(events as int) as events from stats_checkpoint`.execute(db)).rows[0]?.events ?? 0;
+  await projector.start();
+  const applicant = { id: 'a', role: 'applicant', region: '520100' };
+  const window = { id: 'w', role: 'window', department: def.department };
+  const end = performance.now() + seconds * 1000;
+  const inFlight = new Set<Promise<unknown>>();
+  for (let tick = performance.now(); tick < end; tick += 100) {
+    for (let i = 0; i < rate / 10; i++) {
+      // Each instance gets two commands: the start, then its acceptance.
+      const p = runtime
+        .start(def, { applicant: { name: '演示' } }, applicant, { region: '520100' })
+        .then(async (r) => {
+          total += 1;
+          committed.push({ at: performance.now(), total });
+          await runtime.send(r.instanceId, 'accept', { actor: window, payload: { receiptNo: 'B' } });
+          total += 1;
+          committed.push({ at: performance.now(), total });
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, tick + 100 - performance.now())));
+  }
+  await Promise.all(inFlight);
+  await projector.catchUp();
+  await projector.stop();
+  await runtime.close();
+  const lags = committed.map(({ at, total: n }) => (projected.find((p) => p.events - base >= n)?.at ?? performance.now()) - at);
+  return { lags, commands: total };
+}
+
+async function main(): Promise<void> {
+  const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
+  const instances = Number(args.get('--instances') ?? 1_000_000);
+  const runs = Number(args.get('--runs') ?? 5);
+  const url = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `gfb_stats_${randomBytes(3).toString('hex')}`;
+  const store = await openPostgresStore({ connectionString: url, schema, max: 8 });
+  try {
+    await migrate(store.db);
+    let t = performance.now();
+    await generate(store.db, instances);
+    const size = await sql<{ daily: number; instances: number }>`select (select cast(count(*) as int) from stats_daily) as daily,
+      (select cast(count(*) as int) from stats_instances) as instances`.execute(store.db);
+    console.log(`generated ${size.rows[0]?.instances.toLocaleString('en-US')} instances, ${size.rows[0]?.daily.toLocaleString('en-US')} daily rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const year = { from: '2025-07-01', to: '2026-06-30', asOf: Date.parse('2026-07-01T00:00:00Z') };
+    report(`statistics queries over ${instances.toLocaleString('en-US')} instances (ms)`, [
+      { name: 'department comparison (56 departments, one year)', values: await timed(runs, () => departmentRanking(store.db, year)) },
+      { name: 'one department, one year (totals, by item, region, month)', values: await timed(runs, () => departmentStatistics(store.db, { ...year, department: 'dept-7' })) },
+      { name: 'one department, one month', values: await timed(runs, () => departmentStatistics(store.db, { from: '2026-03-01', to: '2026-03-31', asOf: year.asOf, department: 'dept-7' })) },
+      { name: 'one item, one year', values: await timed(runs, () => itemStatistics(store.db, { ...year, item: 'item-7' })) },
+      { name: 'dwell heat map, one definition, one year by week', values: await timed(runs, () => dwellHeatmap(store.db, { definition: 'item-7', from: year.from, to: year.to, bucket: 'week' })) },
+    ]);
+    const seconds = Number(args.get('--load-seconds') ?? 10);
+    const rate = Number(args.get('--rate') ?? 400);
+    t = performance.now();
+    const load = await lagUnderLoad(store.db, seconds, rate);
+    const elapsed = (performance.now() - t) / 1000;
+    console.log(`\n${load.commands.toLocaleString('en-US')} commands in ${elapsed.toFixed(1)} s (${Math.round(load.commands / elapsed)}/s) with the projector following (poll 250 ms)`);
+    const sorted = [...load.lags].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+    console.log(`| projector lag (ms) | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|\n| commit → counted | ${at(0.5).toFixed(0)} | ${at(0.9).toFixed(0)} | ${at(0.99).toFixed(0)} | ${at(1).toFixed(0)} |`);
+  } finally {
+    await store.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }
