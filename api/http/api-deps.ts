@@ -4,6 +4,7 @@ import type { RealtimeBus } from '../../adapters/bus/realtime-bus.ts';
 import type { Clock } from '../../adapters/runtime/clock.ts';
 import type { Runtime } from '../../adapters/runtime/runtime.ts';
 import type { Database } from '../../adapters/storage/database.ts';
+import type { SupervisionDeps } from './dashboard/supervision-deps.ts';
 import type { DefinitionCatalog } from './definitions/definition-catalog.ts';
 
 /** Everything the HTTP API works with; the server wires the real ones, tests their own. */
@@ -20,4 +21,6 @@ export interface ApiDeps {
   afterCommit?: () => void;
   /** Directory the dashboard is served from. Default `api/http/public`. */
   publicDir?: string;
+  /** The server's metrics and escalation policy, for `/metrics` and the supervision routes. */
+  supervision?: SupervisionDeps;
 }

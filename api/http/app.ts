@@ -6,6 +6,7 @@ import { ApiError } from './api-error.ts';
 import { recordDenial } from './auth/record-security-event.ts';
 import { registerDashboard } from './dashboard/register-dashboard.ts';
 import { requestLog } from './logging/request-log.ts';
+import { registerMetricsRoute } from './metrics/metrics-route.ts';
 import { createErrorHandler } from './on-error.ts';
 import type { AppEnv } from './routing/app-env.ts';
 import { YAML_BODY_LIMIT } from './routing/read-body.ts';
@@ -18,6 +19,7 @@ import { registerInstanceRoutes } from './routes/instance-routes.ts';
 import { registerPartyRoutes } from './routes/party-routes.ts';
 import { registerStatsRoutes } from './routes/stats-routes.ts';
 import { registerStreamRoutes } from './routes/stream-routes.ts';
+import { registerSupervisionRoutes } from './routes/supervision-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
 import { registerTaskRoutes } from './routes/task-routes.ts';
 import { StreamHub } from './streams/stream-hub.ts';
@@ -76,9 +78,11 @@ export function createApi(deps: ApiDeps, options: { version?: string; isClosing?
   registerTaskRoutes(routes);
   registerAlertRoutes(routes);
   registerStatsRoutes(routes);
+  registerSupervisionRoutes(routes);
   registerStreamRoutes(routes, streams);
   registerAdminRoutes(routes);
   registerSystemRoutes(app, routes, deps, options.version ?? '0.1.0');
+  registerMetricsRoute(app, deps, streams);
   registerDashboard(app, deps);
 
   app.notFound(() => {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
+import { AlertEscalator } from '../../../adapters/alerts/alert-escalator.ts';
+import { escalationPolicyFromEnv, type EscalationPolicy } from '../../../adapters/alerts/escalation-policy.ts';
 import { loadCalendarsFromDir } from '../../../adapters/calendar-files.ts';
 import { findProcessFiles, readSources } from '../../../adapters/definition-files.ts';
 import { createBusDispatcher } from '../../../adapters/outbox/bus-dispatcher.ts';
@@ -10,6 +12,7 @@ import { systemClock, type Clock } from '../../../adapters/runtime/clock.ts';
 import { compileStoredWith } from '../../../adapters/runtime/compile-stored.ts';
 import { SYSTEM_ACTOR } from '../../../adapters/runtime/engine-port.ts';
 import { createRuntime } from '../../../adapters/runtime/runtime.ts';
+import { StatsProjector } from '../../../adapters/stats/stats-projector.ts';
 import { migrate } from '../../../adapters/storage/migrate.ts';
 import { openStore } from '../../../adapters/storage/open-store.ts';
 import type { Store } from '../../../adapters/storage/store.ts';
@@ -19,6 +22,8 @@ import { REPO_ROOT, calendarsDir, loadSet } from '../../cli/commands/load-set.ts
 import { createApi } from '../app.ts';
 import { DefinitionCatalog } from '../definitions/definition-catalog.ts';
 import { createLogger } from '../logging/logger.ts';
+import { instrumentRuntime } from '../metrics/instrument-runtime.ts';
+import { ServiceMetrics } from '../metrics/service-metrics.ts';
 import { demoLoginBanner, issueDemoLogin } from './demo-login.ts';
 import { createNotifyLogDispatcher } from './notify-log-dispatcher.ts';
 import { markServing } from './serve-lock.ts';
@@ -44,6 +49,10 @@ export interface ServerOptions {
   print?: (text: string) => void;
   /** Timer scheduler poll interval, ms. Default 1000. */
   timerPollMs?: number;
+  /** When unacknowledged alerts go to the supervising office. Default from `GOVFLOW_ESCALATE_*` (4 h). */
+  escalation?: EscalationPolicy;
+  /** Escalation job poll interval, ms. Default 5000. */
+  escalationPollMs?: number;
 }
 
 export interface RunningServer {
@@ -60,7 +69,8 @@ export interface RunningServer {
 /**
  * Starts the service: opens and migrates the database, loads and publishes `processes/`
  * (definitions with errors are reported and skipped), issues a demo login on an empty embedded
- * database, runs the timer scheduler and the outbox relay, and serves the API.
+ * database, runs the timer scheduler, the outbox relay, the alert escalation job and the statistics
+ * projector, and serves the API, the dashboard and `/metrics` (the runtime measured at its boundary).
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const env = process.env;
@@ -87,7 +97,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     for (const d of loaded.diagnostics) logger.warn({ diagnostic: formatDiagnostic(d) }, 'definition skipped: it has errors');
     const defaultRegion = options.defaultRegion ?? env['GOVFLOW_REGION'] ?? '520000';
-    const runtime = createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion });
+    const metrics = new ServiceMetrics();
+    const runtime = instrumentRuntime(createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion }), metrics);
     const published: string[] = [];
     for (const def of loaded.definitions) {
       try {
@@ -104,12 +115,35 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
     const scheduler = new TimerScheduler({ db: store.db, runtime, pollMs: options.timerPollMs ?? 1000 });
     scheduler.on('error', (error) => logger.error({ err: error }, 'timer scheduler failed'));
-    scheduler.on('batch', (b) => logger.info({ timers: b }, 'timers fired'));
     const relay = new OutboxRelay({ db: store.db, dispatchers: [createBusDispatcher(store.bus), createNotifyLogDispatcher(logger)] });
     relay.on('error', (error) => logger.error({ err: error }, 'outbox relay failed'));
+    scheduler.on('batch', (b) => {
+      logger.info({ timers: b }, 'timers fired');
+      metrics.observeTimerBatch(b);
+      relay.wake();
+    });
+    const escalation = options.escalation ?? escalationPolicyFromEnv(env);
+    const escalator = new AlertEscalator({
+      db: store.db,
+      policy: escalation,
+      ...(options.escalationPollMs !== undefined ? { pollMs: options.escalationPollMs } : {}),
+      onEscalated: (alerts) => {
+        metrics.observeEscalations(alerts);
+        relay.wake();
+      },
+    });
+    escalator.on('error', (error) => logger.error({ err: error }, 'alert escalation failed'));
+    escalator.on('batch', (alerts) => logger.info({ escalated: alerts.length, to: [...new Set(alerts.map((a) => a.escalatedTo))] }, 'alerts escalated'));
+    const statsCalendar = calendars.get('cn-mainland');
+    // The dashboard's statistics are projections of the audit log; on PGlite no other process can run the projector.
+    const projector = statsCalendar ? new StatsProjector({ db: store.db, calendar: statsCalendar, definitions: runtime.registry, bus: store.bus }) : undefined;
+    projector?.on('error', (error) => logger.error({ err: error }, 'statistics projection failed'));
 
     let closing: Promise<void> | undefined;
-    const api = createApi({ db: store.db, runtime, bus: store.bus, catalog, clock, logger, defaultRegion, afterCommit: () => relay.wake() }, { isClosing: () => closing !== undefined });
+    const api = createApi(
+      { db: store.db, runtime, bus: store.bus, catalog, clock, logger, defaultRegion, afterCommit: () => relay.wake(), supervision: { metrics, escalation } },
+      { isClosing: () => closing !== undefined },
+    );
     const port = options.port ?? Number(env['PORT'] ?? 3000);
     const hostname = options.hostname ?? env['HOST'] ?? '127.0.0.1';
     const server: ServerType = await new Promise((resolve, reject) => {
@@ -120,6 +154,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const url = `http://${hostname === '0.0.0.0' || hostname === '127.0.0.1' ? 'localhost' : hostname}:${address.port}`;
     scheduler.start();
     relay.start();
+    escalator.start();
+    await projector?.start();
     const dataDir = options.dataDir ?? env['GOVFLOW_DATA_DIR'] ?? './data';
     const release = store.kind === 'pglite' ? markServing(dataDir) : () => undefined;
 
@@ -138,6 +174,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await api.streams.close();
         await closed;
         await scheduler.stop();
+        await escalator.stop();
+        await projector?.stop();
         await relay.stop();
         await relay.drain().catch((error: unknown) => logger.warn({ err: error }, 'final outbox drain failed'));
         await runtime.close();
