@@ -5,7 +5,7 @@
  *     department's statistics, timed over several runs (median, min, max);
  *  2. projector lag under load: commands through the runtime (group commit) while a projector
  *     follows; lag = time from a command's commit until the checkpoint has counted it.
- * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400]
+ * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400] [--keep]
  * Needs `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end.
  *
  * The file also exports `median` and `report`, which the other benchmarks use.
@@ -53,22 +53,26 @@ async function generate(db: Kysely<Database>, instances: number): Promise<void> 
   await sql`insert into definitions (id, version, title, department, source, resolved, hash, published_by, published_at)
     select 'item-' || i, 1, jsonb_build_object('zh', '事项' || i), 'dept-' || (i % 56), '', jsonb_build_object('category', 'licensing'), md5(i::text), '{}', now()
     from generate_series(0, 305) as i`.execute(db);
+  // Cases received in the last 40 days are still open (about 36,000 of a million); 5 % of them
+  // are past the promised limit at `asOf` (2026-07-01) and 1 % past the statutory one.
   await sql`insert into stats_instances (instance_id, definition_id, definition_version, category, department, region, seq,
       received_at, accepted_at, decided_at, ended_at, outcome, outcome_class, state, state_since, paused_wd, duration_wd,
       promised_due, promised_running, promised_met, statutory_due, statutory_running, statutory_met)
-    select gen_random_uuid(), 'item-' || item, 1, 'licensing', 'dept-' || (item % 56), (${sql.val(REGIONS)}::text[])[1 + (i % 9)], 6,
+    select gen_random_uuid(), 'item-' || item, 1, 'licensing', 'dept-' || (item % 56), (${sql.val(REGIONS)}::text[])[1 + ((i / 306) % 9)], 6,
       received, received + interval '2 hours', case when open then null else received + (d || ' days')::interval end,
       case when open then null else received + (d + 1 || ' days')::interval end,
       case when open then null when i % 50 = 0 then 'not-accepted' when i % 61 = 0 then 'denied' else 'approved' end,
       case when open then null when i % 50 = 0 then 'not-accepted' when i % 61 = 0 then 'denied' else 'granted' end,
       case when open then 'examining' else 'approved' end, received, case when i % 17 = 0 then 5 else 0 end,
       case when open then null else d end,
-      received + interval '14 days', open, case when open then null else d <= 10 end,
-      received + interval '28 days', open, case when open then null else d <= 20 end
+      case when open then timestamptz '2026-07-01' + ((i % 40) - 2 || ' days')::interval else received + interval '14 days' end, open,
+      case when open then null else d <= 10 end,
+      case when open then timestamptz '2026-07-01' + ((i % 100) - 1 || ' days')::interval else received + interval '28 days' end, open,
+      case when open then null else d <= 20 end
     from (
-      select i, i % 306 as item, (i % 25) as d, (i % 7 = 0) as open,
-        timestamptz '2023-07-01 01:00+00' + ((i * 7919) % 1096 || ' days')::interval + ((i % 8) || ' hours')::interval as received
-      from generate_series(1, ${instances}) as i) as g`.execute(db);
+      select i, i % 306 as item, (i % 25) as d, day_offset >= 1056 as open,
+        timestamptz '2023-07-01 01:00+00' + (day_offset || ' days')::interval + ((i % 8) || ' hours')::interval as received
+      from (select i, (i::bigint * 7919) % 1096 as day_offset from generate_series(1, ${instances}) as i) as s) as g`.execute(db);
   await sql`insert into stats_daily (department, day, definition_id, region, received, accepted, not_accepted, denied, completed,
       promised_met, statutory_met, paused_cases, paused_wd)
     select department, (received_at at time zone 'Asia/Shanghai')::date, definition_id, region, count(*), count(*) filter (where outcome_class is distinct from 'not-accepted'),
@@ -89,6 +93,15 @@ async function generate(db: Kysely<Database>, instances: number): Promise<void> 
     select definition_id, s.step, (ended_at at time zone 'Asia/Shanghai')::date, duration_wd / 3, count(*), sum(duration_wd * 28800000::bigint)
     from stats_instances, unnest(array['received', 'examining', 'decision', 'delivery']) as s(step)
     where ended_at is not null group by 1, 2, 3, 4`.execute(db);
+  // The monthly roll-ups the projector keeps beside the daily rows.
+  await sql`insert into stats_monthly select department, cast(date_trunc('month', day) as date), definition_id, region,
+      sum(received), sum(accepted), sum(not_accepted), sum(denied), sum(withdrawn), sum(completed), sum(promised_met),
+      sum(statutory_met), sum(paused_cases), sum(paused_wd)
+    from stats_daily group by 1, 2, 3, 4`.execute(db);
+  await sql`insert into stats_duration_monthly select department, cast(date_trunc('month', day) as date), definition_id, region, wd, sum(n)
+    from stats_duration_daily group by 1, 2, 3, 4, 5`.execute(db);
+  await sql`insert into stats_alert_monthly select department, cast(date_trunc('month', day) as date), definition_id, region, level, sum(n)
+    from stats_alert_daily group by 1, 2, 3, 4, 5`.execute(db);
   await sql`analyze`.execute(db);
 }
 
@@ -162,13 +175,17 @@ async function main(): Promise<void> {
     await migrate(store.db);
     let t = performance.now();
     await generate(store.db, instances);
-    const size = await sql<{ daily: number; instances: number }>`select (select cast(count(*) as int) from stats_daily) as daily,
-      (select cast(count(*) as int) from stats_instances) as instances`.execute(store.db);
-    console.log(`generated ${size.rows[0]?.instances.toLocaleString('en-US')} instances, ${size.rows[0]?.daily.toLocaleString('en-US')} daily rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const size = await sql<{ daily: number; monthly: number; instances: number; open: number }>`select
+      (select cast(count(*) as int) from stats_daily) as daily, (select cast(count(*) as int) from stats_monthly) as monthly,
+      (select cast(count(*) as int) from stats_instances) as instances,
+      (select cast(count(*) as int) from stats_instances where ended_at is null) as open`.execute(store.db);
+    const z = size.rows[0];
+    console.log(`generated ${z?.instances.toLocaleString('en-US')} instances (${z?.open.toLocaleString('en-US')} open), ${z?.daily.toLocaleString('en-US')} daily and ${z?.monthly.toLocaleString('en-US')} monthly rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const year = { from: '2025-07-01', to: '2026-06-30', asOf: Date.parse('2026-07-01T00:00:00Z') };
     report(`statistics queries over ${instances.toLocaleString('en-US')} instances (ms)`, [
       { name: 'department comparison (56 departments, one year)', values: await timed(runs, () => departmentRanking(store.db, year)) },
       { name: 'one department, one year (totals, by item, region, month)', values: await timed(runs, () => departmentStatistics(store.db, { ...year, department: 'dept-7' })) },
+      { name: 'department comparison, one quarter with partial months (2026-01-15 … 2026-04-14)', values: await timed(runs, () => departmentRanking(store.db, { from: '2026-01-15', to: '2026-04-14', asOf: year.asOf })) },
       { name: 'one department, one month', values: await timed(runs, () => departmentStatistics(store.db, { from: '2026-03-01', to: '2026-03-31', asOf: year.asOf, department: 'dept-7' })) },
       { name: 'one item, one year', values: await timed(runs, () => itemStatistics(store.db, { ...year, item: 'item-7' })) },
       { name: 'dwell heat map, one definition, one year by week', values: await timed(runs, () => dwellHeatmap(store.db, { definition: 'item-7', from: year.from, to: year.to, bucket: 'week' })) },
@@ -184,6 +201,10 @@ async function main(): Promise<void> {
     console.log(`| projector lag (ms) | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|\n| commit → counted | ${at(0.5).toFixed(0)} | ${at(0.9).toFixed(0)} | ${at(0.99).toFixed(0)} | ${at(1).toFixed(0)} |`);
   } finally {
     await store.close();
+    if (args.has('--keep')) {
+      console.log(`kept schema ${schema}`);
+      return;
+    }
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     await client.query(`drop schema if exists ${schema} cascade`);

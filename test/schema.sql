@@ -217,7 +217,20 @@ create table stats_alert_daily (
   n integer not null,
   constraint stats_alert_daily_pkey PRIMARY KEY (department, day, definition_id, region, level)
 );
+CREATE INDEX stats_alert_daily_by_day ON stats_alert_daily USING btree (day);
 CREATE INDEX stats_alert_daily_by_item ON stats_alert_daily USING btree (definition_id, day);
+
+create table stats_alert_monthly (
+  department text not null,
+  day date not null,
+  definition_id text not null,
+  region text not null,
+  level text not null,
+  n integer not null,
+  constraint stats_alert_monthly_pkey PRIMARY KEY (department, day, definition_id, region, level)
+);
+CREATE INDEX stats_alert_monthly_by_day ON stats_alert_monthly USING btree (day);
+CREATE INDEX stats_alert_monthly_by_item ON stats_alert_monthly USING btree (definition_id, day);
 
 create table stats_checkpoint (
   name text not null,
@@ -246,6 +259,7 @@ create table stats_daily (
   paused_wd bigint not null default 0,
   constraint stats_daily_pkey PRIMARY KEY (department, day, definition_id, region)
 );
+CREATE INDEX stats_daily_by_day ON stats_daily USING btree (day);
 CREATE INDEX stats_daily_by_item ON stats_daily USING btree (definition_id, day);
 
 create table stats_duration_daily (
@@ -257,7 +271,20 @@ create table stats_duration_daily (
   n integer not null,
   constraint stats_duration_daily_pkey PRIMARY KEY (department, day, definition_id, region, wd)
 );
+CREATE INDEX stats_duration_daily_by_day ON stats_duration_daily USING btree (day);
 CREATE INDEX stats_duration_daily_by_item ON stats_duration_daily USING btree (definition_id, day);
+
+create table stats_duration_monthly (
+  department text not null,
+  day date not null,
+  definition_id text not null,
+  region text not null,
+  wd integer not null,
+  n integer not null,
+  constraint stats_duration_monthly_pkey PRIMARY KEY (department, day, definition_id, region, wd)
+);
+CREATE INDEX stats_duration_monthly_by_day ON stats_duration_monthly USING btree (day);
+CREATE INDEX stats_duration_monthly_by_item ON stats_duration_monthly USING btree (definition_id, day);
 
 create table stats_dwell_daily (
   definition_id text not null,
@@ -316,6 +343,26 @@ create table stats_interval_daily (
   constraint stats_interval_daily_pkey PRIMARY KEY (department, day, definition_id, region, "interval", value)
 );
 CREATE INDEX stats_interval_daily_by_interval ON stats_interval_daily USING btree ("interval", day);
+
+create table stats_monthly (
+  department text not null,
+  day date not null,
+  definition_id text not null,
+  region text not null,
+  received integer not null default 0,
+  accepted integer not null default 0,
+  not_accepted integer not null default 0,
+  denied integer not null default 0,
+  withdrawn integer not null default 0,
+  completed integer not null default 0,
+  promised_met integer not null default 0,
+  statutory_met integer not null default 0,
+  paused_cases integer not null default 0,
+  paused_wd bigint not null default 0,
+  constraint stats_monthly_pkey PRIMARY KEY (department, day, definition_id, region)
+);
+CREATE INDEX stats_monthly_by_day ON stats_monthly USING btree (day);
+CREATE INDEX stats_monthly_by_item ON stats_monthly USING btree (definition_id, day);
 
 create table stats_replay_state (
   instance_id uuid not null,

@@ -1,7 +1,7 @@
 import type { DailyCounter, DailyKey, StatsDelta } from '../../engine/stats/index.ts';
 
 /** Column of `stats_daily` for each counter. */
-export const DAILY_COLUMNS: Readonly<Record<DailyCounter, string>> = {
+const DAILY_COLUMNS: Readonly<Record<DailyCounter, string>> = {
   received: 'received',
   accepted: 'accepted',
   notAccepted: 'not_accepted',
@@ -21,6 +21,10 @@ export interface DeltaRows {
   daily: DailyRow[];
   duration: Array<{ department: string; day: string; definition_id: string; region: string; wd: number; n: number }>;
   alert: Array<{ department: string; day: string; definition_id: string; region: string; level: string; n: number }>;
+  /** The same three, keyed by the first day of the month. */
+  monthly: DailyRow[];
+  durationMonthly: DeltaRows['duration'];
+  alertMonthly: DeltaRows['alert'];
   dwell: Array<{ definition_id: string; state: string; day: string; wd: number; n: number; ms: number }>;
   interval: Array<{ department: string; day: string; definition_id: string; region: string; interval: string; value: number; n: number }>;
 }
@@ -33,6 +37,18 @@ const keyColumns = (k: DailyKey) => ({ department: k.department, day: k.day, def
  * to update one row twice in a single `on conflict` statement). Pure.
  */
 export function sumDeltas(deltas: Iterable<StatsDelta>): DeltaRows {
+  const list = [...deltas];
+  const daily = sumByDay(list);
+  const monthly = sumByDay(list.map(toMonth));
+  return { ...daily, monthly: monthly.daily, durationMonthly: monthly.duration, alertMonthly: monthly.alert };
+}
+
+/** The delta counted on the first day of its month (dwell and intervals are kept by day only). */
+function toMonth(d: StatsDelta): StatsDelta {
+  return 'key' in d ? { ...d, key: { ...d.key, day: `${d.key.day.slice(0, 7)}-01` } } : d;
+}
+
+function sumByDay(deltas: readonly StatsDelta[]): Omit<DeltaRows, 'monthly' | 'durationMonthly' | 'alertMonthly'> {
   const daily = new Map<string, DailyRow>();
   const duration = new Map<string, DeltaRows['duration'][number]>();
   const alert = new Map<string, DeltaRows['alert'][number]>();

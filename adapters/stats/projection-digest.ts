@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
-import { PROJECTION_TABLES } from './stats-tables.ts';
+import { PROJECTION_TABLES } from './projection-tables.ts';
 
 /**
  * SM3 digest of every projection table's rows in a fixed order (per table and overall), so two

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/database.ts';
-import { PROJECTION_TABLES } from './stats-tables.ts';
+import { PROJECTION_TABLES } from './projection-tables.ts';
 import type { CatchUpReport, StatsProjector } from './stats-projector.ts';
 
 /**

@@ -81,36 +81,14 @@ export async function writeReplayState(executor: Executor, open: ReadonlyMap<str
     on conflict (instance_id) do update set snapshot = excluded.snapshot`.execute(executor);
 }
 
-/** Adds a batch's sums to the daily aggregate tables: one statement per table. */
+/** Adds a batch's sums to the daily and monthly aggregate tables: one statement per table. */
 export async function writeDeltaRows(executor: Executor, rows: DeltaRows): Promise<void> {
-  if (rows.daily.length > 0) {
-    await sql`
-      insert into stats_daily as t (department, day, definition_id, region, received, accepted, not_accepted, denied, withdrawn,
-        completed, promised_met, statutory_met, paused_cases, paused_wd)
-      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.daily)} as jsonb)) as x(department text, day date,
-        definition_id text, region text, received integer, accepted integer, not_accepted integer, denied integer,
-        withdrawn integer, completed integer, promised_met integer, statutory_met integer, paused_cases integer, paused_wd bigint)
-      on conflict (department, day, definition_id, region) do update set
-        received = t.received + excluded.received, accepted = t.accepted + excluded.accepted,
-        not_accepted = t.not_accepted + excluded.not_accepted, denied = t.denied + excluded.denied,
-        withdrawn = t.withdrawn + excluded.withdrawn, completed = t.completed + excluded.completed,
-        promised_met = t.promised_met + excluded.promised_met, statutory_met = t.statutory_met + excluded.statutory_met,
-        paused_cases = t.paused_cases + excluded.paused_cases, paused_wd = t.paused_wd + excluded.paused_wd`.execute(executor);
-  }
-  if (rows.duration.length > 0) {
-    await sql`
-      insert into stats_duration_daily as t (department, day, definition_id, region, wd, n)
-      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.duration)} as jsonb))
-        as x(department text, day date, definition_id text, region text, wd integer, n integer)
-      on conflict (department, day, definition_id, region, wd) do update set n = t.n + excluded.n`.execute(executor);
-  }
-  if (rows.alert.length > 0) {
-    await sql`
-      insert into stats_alert_daily as t (department, day, definition_id, region, level, n)
-      select * from jsonb_to_recordset(cast(${JSON.stringify(rows.alert)} as jsonb))
-        as x(department text, day date, definition_id text, region text, level text, n integer)
-      on conflict (department, day, definition_id, region, level) do update set n = t.n + excluded.n`.execute(executor);
-  }
+  await writeCounters(executor, 'stats_daily', rows.daily);
+  await writeCounters(executor, 'stats_monthly', rows.monthly);
+  await writeDurations(executor, 'stats_duration_daily', rows.duration);
+  await writeDurations(executor, 'stats_duration_monthly', rows.durationMonthly);
+  await writeAlerts(executor, 'stats_alert_daily', rows.alert);
+  await writeAlerts(executor, 'stats_alert_monthly', rows.alertMonthly);
   if (rows.dwell.length > 0) {
     await sql`
       insert into stats_dwell_daily as t (definition_id, state, day, wd, n, ms)
@@ -125,4 +103,38 @@ export async function writeDeltaRows(executor: Executor, rows: DeltaRows): Promi
         as x(department text, day date, definition_id text, region text, interval text, value integer, n integer)
       on conflict (department, day, definition_id, region, interval, value) do update set n = t.n + excluded.n`.execute(executor);
   }
+}
+
+async function writeCounters(executor: Executor, table: 'stats_daily' | 'stats_monthly', rows: DeltaRows['daily']): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into ${sql.table(table)} as t (department, day, definition_id, region, received, accepted, not_accepted, denied, withdrawn,
+      completed, promised_met, statutory_met, paused_cases, paused_wd)
+    select * from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb)) as x(department text, day date,
+      definition_id text, region text, received integer, accepted integer, not_accepted integer, denied integer,
+      withdrawn integer, completed integer, promised_met integer, statutory_met integer, paused_cases integer, paused_wd bigint)
+    on conflict (department, day, definition_id, region) do update set
+      received = t.received + excluded.received, accepted = t.accepted + excluded.accepted,
+      not_accepted = t.not_accepted + excluded.not_accepted, denied = t.denied + excluded.denied,
+      withdrawn = t.withdrawn + excluded.withdrawn, completed = t.completed + excluded.completed,
+      promised_met = t.promised_met + excluded.promised_met, statutory_met = t.statutory_met + excluded.statutory_met,
+      paused_cases = t.paused_cases + excluded.paused_cases, paused_wd = t.paused_wd + excluded.paused_wd`.execute(executor);
+}
+
+async function writeDurations(executor: Executor, table: 'stats_duration_daily' | 'stats_duration_monthly', rows: DeltaRows['duration']): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into ${sql.table(table)} as t (department, day, definition_id, region, wd, n)
+    select * from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb))
+      as x(department text, day date, definition_id text, region text, wd integer, n integer)
+    on conflict (department, day, definition_id, region, wd) do update set n = t.n + excluded.n`.execute(executor);
+}
+
+async function writeAlerts(executor: Executor, table: 'stats_alert_daily' | 'stats_alert_monthly', rows: DeltaRows['alert']): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into ${sql.table(table)} as t (department, day, definition_id, region, level, n)
+    select * from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb))
+      as x(department text, day date, definition_id text, region text, level text, n integer)
+    on conflict (department, day, definition_id, region, level) do update set n = t.n + excluded.n`.execute(executor);
 }

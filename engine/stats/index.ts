@@ -1,6 +1,6 @@
 export { STATS_PROFILES, profileFor, type IntervalRule, type MilestoneRule, type OutcomeClass, type StatsProfile } from './profiles.ts';
 export { histogramTotals, percentile, percentileOfHistogram, ratio } from './percentile.ts';
-export { amountBetween, leafStates, pausedWorkingDays, statsDay, workingDaysBetween } from './working-time.ts';
+export { amountBetween, leafStates, workingDaysBetween } from './working-time.ts';
 export {
   advanceFacts,
   openFacts,

@@ -102,3 +102,15 @@ describe('demo machinery', () => {
     );
   });
 });
+
+describe('splitting a period into whole months and days', () => {
+  it('reads whole months from the roll-up and the ends day by day', async () => {
+    const { splitPeriod } = await import('../../adapters/stats/queries/stats-query.ts');
+    expect(splitPeriod('2026-03-01', '2026-04-30')).toEqual({ months: ['2026-03-01', '2026-04-01'], days: [] });
+    expect(splitPeriod('2026-02-15', '2026-04-10')).toEqual({ months: ['2026-03-01', '2026-03-01'], days: [['2026-02-15', '2026-02-28'], ['2026-04-01', '2026-04-10']] });
+    expect(splitPeriod('2026-03-02', '2026-03-31')).toEqual({ days: [['2026-03-02', '2026-03-31']] });
+    expect(splitPeriod('2025-12-01', '2026-01-31')).toEqual({ months: ['2025-12-01', '2026-01-01'], days: [] });
+    expect(splitPeriod('2024-02-01', '2024-02-29')).toEqual({ months: ['2024-02-01', '2024-02-01'], days: [] });
+    expect(splitPeriod('2026-03-05', '2026-03-05')).toEqual({ days: [['2026-03-05', '2026-03-05']] });
+  });
+});

@@ -40,14 +40,13 @@ export interface SimulatedCase {
   decisions: number;
 }
 
-/** A command chosen for a case, checked against the engine, and the snapshot it leads to. */
+/** A command chosen for a case. */
 export interface Decision {
   event: string;
   actor: Actor;
   payload?: Record<string, unknown>;
   kind: 'progress' | 'detour' | 'extension' | 'crowd';
   flavor?: string;
-  result: InstanceSnapshot;
 }
 
 interface Candidate {
@@ -257,9 +256,20 @@ function payloads(c: SimulatedCase, snap: InstanceSnapshot, event: string, goal:
 }
 
 /**
- * Chooses what the case does now: the best candidate whose command the engine accepts on the
- * current snapshot (a dry run with the pure engine; nothing is written). Undefined when nothing
- * applies now — a timer may move the case on later.
+ * True when the engine may refuse the command even though it is well formed: a guard on the
+ * transition the actor's role would take, several candidate transitions, a task operation, or a
+ * move off the main path. Plain moves skip the dry run — the runtime runs the engine anyway.
+ */
+function needsDryRun(k: Candidate, actor: Actor): boolean {
+  if (k.kind !== 'progress' || k.countersign) return true;
+  const mine = k.transitions.filter((t) => t.roles.includes(actor.role));
+  return new Set(mine.map((t) => t.from)).size !== 1 || mine[0]?.guard !== undefined;
+}
+
+/**
+ * Chooses what the case does now: the best candidate the engine accepts on the current snapshot
+ * (a dry run with the pure engine where a guard could refuse it; nothing is written). Undefined
+ * when nothing applies now — a timer may move the case on later.
  */
 export function decide(c: SimulatedCase, snap: InstanceSnapshot, now: number, engine: EnginePort, rng: SeededRandom): Decision | undefined {
   const config = leafStates(snap.value).join(',');
@@ -272,13 +282,17 @@ export function decide(c: SimulatedCase, snap: InstanceSnapshot, now: number, en
         const key = `${config}|${k.event}|${actor.id}|${i}`;
         if (c.failed.has(key)) continue;
         const body = k.countersign ? { ...payload, task: k.countersign.task } : payload;
-        try {
-          const stepped = engine.step(c.graph.def, snap, { type: k.event, actor, ...(body ? { payload: body } : {}) }, now);
-          c.chosen.set(move, (c.chosen.get(move) ?? 0) + 1);
-          return { event: k.event, actor, ...(body ? { payload: body } : {}), kind: k.kind, ...(k.flavor ? { flavor: k.flavor } : {}), result: stepped.snapshot };
-        } catch {
-          c.failed.add(key);
+        const decision: Decision = { event: k.event, actor, ...(body ? { payload: body } : {}), kind: k.kind, ...(k.flavor ? { flavor: k.flavor } : {}) };
+        if (needsDryRun(k, actor)) {
+          try {
+            engine.step(c.graph.def, snap, { type: k.event, actor, ...(body ? { payload: body } : {}) }, now);
+          } catch {
+            c.failed.add(key);
+            continue;
+          }
         }
+        c.chosen.set(move, (c.chosen.get(move) ?? 0) + 1);
+        return decision;
       }
     }
   }

@@ -61,12 +61,13 @@ export function arrivalsFor(catalog: DemoCatalog, perDay: number, working: boole
 
 /** Draws how a case will go. */
 export function drawPersona(rng: SeededRandom): Persona {
-  const lateness = rng.weighted({ normal: 93, late: 6, 'very-late': 1 });
+  const lateness = rng.weighted({ normal: 97.5, late: 2, 'very-late': 0.5 });
   return {
     goal: rng.weighted(GOALS),
     withdrawLate: rng.chance(0.5),
-    supplement: rng.chance(0.15),
-    pause: rng.chance(0.45),
+    supplement: rng.chance(0.2),
+    // Items with hearings, expert reviews or testing use them for most cases (excluded time, Art. 45).
+    pause: rng.chance(0.9),
     inspect: rng.chance(0.5),
     extension: rng.chance(0.05),
     forget: rng.chance(0.01),

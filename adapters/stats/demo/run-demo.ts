@@ -11,7 +11,7 @@ import { uuidArray } from '../../storage/sql-array.ts';
 import { TimerScheduler } from '../../timers/timer-scheduler.ts';
 import { decide, type Decision, type SimulatedCase } from './case-agent.ts';
 import { arrivalsFor, DEMO_REGIONS, demoCatalog, drawPersona } from './demo-cases.ts';
-import { nextDecisionAt } from './next-decision.ts';
+import { afterExpiry, nextDecisionAt } from './next-decision.ts';
 import { arrivalsOn } from './office-time.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { synthesize } from './synthesize.ts';
@@ -150,22 +150,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       for (const r of rows) snapshots.set(r.id, r.snapshot as InstanceSnapshot);
     }
     const commands: Command[] = [];
-    const pending: Array<{ c: SimulatedCase; result?: InstanceSnapshot; kind?: Decision['kind'] }> = [];
+    const pending: Array<{ c: SimulatedCase; start?: boolean; kind?: Decision['kind'] }> = [];
     for (const { c, start: startCommand } of due) {
       if (startCommand) {
         commands.push(startCommand);
-        pending.push({ c });
+        pending.push({ c, start: true });
         live.add(c);
         continue;
       }
       const snap = snapshots.get(c.instanceId);
       if (!snap || snap.status === 'done') {
-        finish(c, snap);
+        finish(c, snap?.outcome);
         continue;
       }
       if (c.persona.forget && !c.taken.has('forget')) {
-        queue.push(nextDecisionAt(c, snap, now, options.calendar, rng), { c });
-        continue;
+        c.taken.add('forget');
+        const later = afterExpiry(c, snap, now);
+        if (later !== undefined) {
+          queue.push(later, { c });
+          continue;
+        }
       }
       c.decisions += 1;
       const decision = c.decisions > MAX_DECISIONS ? undefined : decide(c, snap, now, engine, rng);
@@ -186,38 +190,37 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         event: { type: decision.event, ...(decision.payload ? { payload: decision.payload } : {}) },
         actor: decision.actor,
       });
-      pending.push({ c, result: decision.result, kind: decision.kind });
+      pending.push({ c, kind: decision.kind });
     }
     if (commands.length === 0) return;
     const outcomes = await options.db.transaction().execute((trx) => runtime.applyIn(trx, commands));
     report.commands += commands.length;
     outcomes.forEach((outcome, i) => {
-      const { c, result, kind } = pending[i] as (typeof pending)[number];
+      const { c, start: started, kind } = pending[i] as (typeof pending)[number];
       if (!outcome.ok) {
         report.refused += 1;
-        if (!result) live.delete(c);
+        if (started) live.delete(c);
         else queue.push(now + HOUR, { c });
         return;
       }
       if (outcome.result.status === 'done') {
-        finish(c, result);
+        finish(c, outcome.result.outcome);
         return;
       }
-      // A start has no dry run: the tasks of the states it entered say who acts first.
-      const snap = result ?? firstConfiguration(c, outcome.result.state as InstanceSnapshot['value']);
+      // The state the command led to, and the tasks of its states, say who acts next and when.
+      const snap = configuration(c, outcome.result.state as InstanceSnapshot['value']);
       queue.push(nextDecisionAt(c, snap, now, options.calendar, rng, kind), { c });
     });
   }
 
-  function finish(c: SimulatedCase, snap: InstanceSnapshot | undefined): void {
+  function finish(c: SimulatedCase, outcome: string | null | undefined): void {
     if (!live.delete(c)) return;
-    const outcome = snap?.outcome ?? 'unknown';
-    report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+    report.outcomes[outcome ?? 'unknown'] = (report.outcomes[outcome ?? 'unknown'] ?? 0) + 1;
   }
 }
 
-/** A stand-in snapshot after a start: the value, and the tasks of the leaf states entered. */
-function firstConfiguration(c: SimulatedCase, value: InstanceSnapshot['value']): InstanceSnapshot {
+/** A stand-in snapshot after a command: the state value, and the tasks of its leaf states. */
+function configuration(c: SimulatedCase, value: InstanceSnapshot['value']): InstanceSnapshot {
   const tasks: InstanceSnapshot['tasks'] = {};
   for (const leaf of leafStates(value)) {
     const task = c.graph.def.tasks.get(leaf);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../storage/database.ts';
-import { checkId, checkPeriod, periodCondition, type StatsPeriod } from './stats-query.ts';
+import { checkId, checkPeriod, periodCondition, periodRows, type StatsPeriod } from './stats-query.ts';
 
 export interface AlertCountsInput extends StatsPeriod {
   department?: string;
@@ -26,7 +26,7 @@ export async function alertCounts(executor: Executor, input: AlertCountsInput): 
   const item = input.item !== undefined ? sql<boolean>`d.definition_id = ${checkId('item', input.item)}` : sql<boolean>`true`;
   const { rows } = await sql<{ department: string; month: string; level: string; n: number }>`
     select d.department, to_char(d.day, 'YYYY-MM') as month, d.level, cast(sum(d.n) as int) as n
-    from stats_alert_daily d where ${periodCondition(period, 'd')} and ${department} and ${item}
+    from ${periodRows('stats_alert_daily', 'stats_alert_monthly', period)} as d where ${periodCondition(period, 'd')} and ${department} and ${item}
     group by 1, 2, 3 order by 1, 2, 3`.execute(executor);
   const add = (into: Record<string, number>, level: string, n: number) => {
     into[level] = (into[level] ?? 0) + n;

@@ -40,7 +40,7 @@ export interface DepartmentRanking {
 }
 
 /** The value of a ranking measure, or null. Pure. */
-export function measureValue(m: Measures, measure: RankingMeasure): number | null {
+function measureValue(m: Measures, measure: RankingMeasure): number | null {
   switch (measure) {
     case 'completionRate':
       return m.completionRate;

@@ -1,6 +1,6 @@
 import type { Text } from '../../../engine/index.ts';
 import type { Executor } from '../../storage/database.ts';
-import { measuresBy, type Measures } from './measures.ts';
+import { measuresFor, type Measures } from './measures.ts';
 import { asOfInstant, checkId, checkPeriod, type StatsPeriod } from './stats-query.ts';
 import { definitionTitles } from './titles.ts';
 
@@ -29,11 +29,12 @@ export interface DepartmentStatistics {
 export async function departmentStatistics(executor: Executor, input: DepartmentStatisticsInput): Promise<DepartmentStatistics> {
   const period = checkPeriod(input);
   const filter = { ...period, department: checkId('department', input.department), asOf: asOfInstant(input.asOf) };
-  const [totals, byItem, byRegion, byMonth] = [
-    await measuresBy(executor, filter, 'total'),
-    await measuresBy(executor, filter, 'item'),
-    await measuresBy(executor, filter, 'region'),
-    await measuresBy(executor, filter, 'month'),
+  const sets = await measuresFor(executor, filter, ['total', 'item', 'region', 'month']);
+  const [totals, byItem, byRegion, byMonth] = (['total', 'item', 'region', 'month'] as const).map((g) => sets.get(g) as Map<string, Measures>) as [
+    Map<string, Measures>,
+    Map<string, Measures>,
+    Map<string, Measures>,
+    Map<string, Measures>,
   ];
   const titles = await definitionTitles(executor, [...byItem.keys()]);
   return {

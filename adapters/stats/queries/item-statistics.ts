@@ -1,6 +1,6 @@
 import type { Text } from '../../../engine/index.ts';
 import type { Executor } from '../../storage/database.ts';
-import { measuresBy, type Measures } from './measures.ts';
+import { measuresFor, type Measures } from './measures.ts';
 import { asOfInstant, checkId, checkPeriod, type StatsPeriod } from './stats-query.ts';
 import { definitionTitles } from './titles.ts';
 
@@ -30,10 +30,9 @@ export interface ItemStatistics {
 export async function itemStatistics(executor: Executor, input: ItemStatisticsInput): Promise<ItemStatistics> {
   const period = checkPeriod(input);
   const filter = { ...period, item: checkId('item', input.item), asOf: asOfInstant(input.asOf) };
-  const totals = await measuresBy(executor, filter, 'total');
-  const byDepartment = await measuresBy(executor, filter, 'department');
-  const byRegion = await measuresBy(executor, filter, 'region');
-  const byMonth = await measuresBy(executor, filter, 'month');
+  const sets = await measuresFor(executor, filter, ['total', 'department', 'region', 'month']);
+  const get = (g: 'total' | 'department' | 'region' | 'month') => sets.get(g) as Map<string, Measures>;
+  const [totals, byDepartment, byRegion, byMonth] = [get('total'), get('department'), get('region'), get('month')];
   const titles = await definitionTitles(executor, [filter.item]);
   return {
     item: filter.item,

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { histogramTotals, percentileOfHistogram, ratio } from '../../../engine/stats/index.ts';
 import type { Executor } from '../../storage/database.ts';
 import { textArray } from '../../storage/sql-array.ts';
-import { periodCondition, regionOnly, type StatsPeriod } from './stats-query.ts';
+import { periodCondition, periodRows, regionOnly, type StatsPeriod } from './stats-query.ts';
 
 /** Alert levels reported by name; any other level is counted under `other`. */
 export const CARD_LEVELS = { reminder: 'reminder', yellowCard: 'yellow-card', redCard: 'red-card', stepOverdue: 'step-overdue' } as const;
@@ -50,10 +50,9 @@ export interface MeasureFilter extends StatsPeriod {
   asOf: number;
 }
 
-function keyOf(group: GroupBy, alias: string): RawBuilder<string> {
+/** The column (or expression) of one grouping, on a table aliased `alias`. */
+function keyOf(group: Exclude<GroupBy, 'total'>, alias: string): RawBuilder<string> {
   switch (group) {
-    case 'total':
-      return sql<string>`'total'`;
     case 'department':
       return sql<string>`${sql.ref(`${alias}.department`)}`;
     case 'item':
@@ -73,8 +72,23 @@ function scope(filter: MeasureFilter, alias: string, withPeriod: boolean): RawBu
   return sql<boolean>`${where} and ${department} and ${item} and ${items}`;
 }
 
-interface DailyRow {
-  k: string;
+/**
+ * `g` (which grouping a row belongs to) and `k` (its key) for `group by grouping sets`: one
+ * statement computes every grouping asked for. `extra` columns are grouped in every set.
+ */
+function groupingSets(groups: readonly GroupBy[], alias: string, extra: readonly string[]) {
+  const named = groups.filter((g): g is Exclude<GroupBy, 'total'> => g !== 'total');
+  const extras = extra.map((c) => sql.ref(`${alias}.${c}`));
+  const sets = groups.map((g) => (g === 'total' ? (extras.length ? sql`(${sql.join(extras)})` : sql`()`) : sql`(${sql.join([keyOf(g, alias), ...extras])})`));
+  // grouping(x) is 0 when x is grouped in the row's set; the first named grouping with 0 names the set.
+  const which = named.length
+    ? sql`case ${sql.join(named.map((g) => sql`when grouping(${keyOf(g, alias)}) = 0 then ${g}`), sql` `)} else 'total' end`
+    : sql`'total'`;
+  const key = named.length ? sql`coalesce(${sql.join(named.map((g) => sql`case when grouping(${keyOf(g, alias)}) = 0 then ${keyOf(g, alias)} end`))}, 'total')` : sql`'total'`;
+  return { which, key, sets: sql.join(sets) };
+}
+
+interface DailySums {
   received: number;
   accepted: number;
   not_accepted: number;
@@ -87,7 +101,7 @@ interface DailyRow {
   paused_wd: number;
 }
 
-const EMPTY_DAILY: Omit<DailyRow, 'k'> = {
+const EMPTY_DAILY: DailySums = {
   received: 0,
   accepted: 0,
   not_accepted: 0,
@@ -100,54 +114,78 @@ const EMPTY_DAILY: Omit<DailyRow, 'k'> = {
   paused_wd: 0,
 };
 
+type Keyed<T> = T & { g: GroupBy; k: string };
+
 /**
- * The measures of `filter`, one entry per group key (only keys with any activity appear).
- * Reads the daily aggregate tables and, for "overdue now", the partial indexes of running
- * clocks — never a scan of all instances.
+ * The measures of `filter` for each grouping asked for: per grouping, one entry per key with any
+ * activity (`total` always has its one entry, `'total'`). Five statements in all — one per
+ * aggregate table with `grouping sets`, and one for "overdue now" over the partial indexes of
+ * running clocks — never a scan of all instances.
  */
-export async function measuresBy(executor: Executor, filter: MeasureFilter, group: GroupBy): Promise<Map<string, Measures>> {
-  const k = (alias: string) => keyOf(group, alias);
-  const daily = await sql<DailyRow>`
-    select ${k('d')} as k, cast(sum(received) as int) as received, cast(sum(accepted) as int) as accepted,
+export async function measuresFor(executor: Executor, filter: MeasureFilter, groups: readonly GroupBy[]): Promise<Map<GroupBy, Map<string, Measures>>> {
+  const by = (extra: readonly string[], alias = 'd') => groupingSets(groups, alias, extra);
+  const d = by([]);
+  const daily = await sql<Keyed<DailySums>>`
+    select ${d.which} as g, ${d.key} as k, cast(sum(received) as int) as received, cast(sum(accepted) as int) as accepted,
       cast(sum(not_accepted) as int) as not_accepted, cast(sum(denied) as int) as denied, cast(sum(withdrawn) as int) as withdrawn,
       cast(sum(completed) as int) as completed, cast(sum(promised_met) as int) as promised_met,
       cast(sum(statutory_met) as int) as statutory_met, cast(sum(paused_cases) as int) as paused_cases,
       cast(sum(paused_wd) as float8) as paused_wd
-    from stats_daily d where ${scope(filter, 'd', true)} group by 1`.execute(executor);
-  const durations = await sql<{ k: string; wd: number; n: number }>`
-    select ${k('d')} as k, d.wd, cast(sum(d.n) as int) as n
-    from stats_duration_daily d where ${scope(filter, 'd', true)} group by 1, 2`.execute(executor);
-  const alerts = await sql<{ k: string; level: string; n: number }>`
-    select ${k('d')} as k, d.level, cast(sum(d.n) as int) as n
-    from stats_alert_daily d where ${scope(filter, 'd', true)} group by 1, 2`.execute(executor);
+    from ${periodRows('stats_daily', 'stats_monthly', filter)} as d where ${scope(filter, 'd', true)} group by grouping sets (${d.sets})`.execute(executor);
+  const w = by(['wd']);
+  const durations = await sql<Keyed<{ wd: number; n: number }>>`
+    select ${w.which} as g, ${w.key} as k, d.wd, cast(sum(d.n) as int) as n
+    from ${periodRows('stats_duration_daily', 'stats_duration_monthly', filter)} as d where ${scope(filter, 'd', true)} group by grouping sets (${w.sets})`.execute(executor);
+  const l = by(['level']);
+  const alerts = await sql<Keyed<{ level: string; n: number }>>`
+    select ${l.which} as g, ${l.key} as k, d.level, cast(sum(d.n) as int) as n
+    from ${periodRows('stats_alert_daily', 'stats_alert_monthly', filter)} as d where ${scope(filter, 'd', true)} group by grouping sets (${l.sets})`.execute(executor);
+  const current = groups.filter((g) => g !== 'month');
   const overdue = new Map<string, { promised: number; statutory: number }>();
-  if (group !== 'month') {
-    const asOf = new Date(filter.asOf).toISOString();
-    const promised = await sql<{ k: string; n: number }>`
-      select ${k('i')} as k, cast(count(*) as int) as n from stats_instances i
-      where i.promised_running and i.promised_due < cast(${asOf} as timestamptz) and ${scope(filter, 'i', false)} group by 1`.execute(executor);
-    const statutory = await sql<{ k: string; n: number }>`
-      select ${k('i')} as k, cast(count(*) as int) as n from stats_instances i
-      where i.statutory_running and i.statutory_due < cast(${asOf} as timestamptz) and ${scope(filter, 'i', false)} group by 1`.execute(executor);
-    for (const r of promised.rows) overdue.set(r.k, { promised: r.n, statutory: overdue.get(r.k)?.statutory ?? 0 });
-    for (const r of statutory.rows) overdue.set(r.k, { promised: overdue.get(r.k)?.promised ?? 0, statutory: r.n });
+  if (current.length > 0) {
+    const o = groupingSets(current, 'i', []);
+    const asOf = sql`cast(${new Date(filter.asOf).toISOString()} as timestamptz)`;
+    const { rows } = await sql<Keyed<{ promised: number; statutory: number }>>`
+      select ${o.which} as g, ${o.key} as k,
+        cast(count(*) filter (where i.promised_running and i.promised_due < ${asOf}) as int) as promised,
+        cast(count(*) filter (where i.statutory_running and i.statutory_due < ${asOf}) as int) as statutory
+      from stats_instances i
+      where ((i.promised_running and i.promised_due < ${asOf}) or (i.statutory_running and i.statutory_due < ${asOf}))
+        and ${scope(filter, 'i', false)}
+      group by grouping sets (${o.sets})`.execute(executor);
+    for (const r of rows) overdue.set(`${r.g}\u0000${r.k}`, { promised: r.promised, statutory: r.statutory });
   }
 
-  const keys = new Set<string>([...daily.rows.map((r) => r.k), ...alerts.rows.map((r) => r.k), ...overdue.keys()]);
-  if (group === 'total') keys.add('total');
-  const out = new Map<string, Measures>();
-  for (const key of [...keys].sort()) {
-    const d = daily.rows.find((r) => r.k === key) ?? { k: key, ...EMPTY_DAILY };
-    const hist = durations.rows.filter((r) => r.k === key).map((r) => [r.wd, r.n] as const);
-    const levels = new Map(alerts.rows.filter((r) => r.k === key).map((r) => [r.level, r.n]));
-    out.set(key, buildMeasures(d, hist, levels, group === 'month' ? null : (overdue.get(key) ?? { promised: 0, statutory: 0 })));
+  const out = new Map<GroupBy, Map<string, Measures>>();
+  for (const group of groups) {
+    const mine = <T extends { g: GroupBy }>(rows: readonly T[]) => rows.filter((r) => r.g === group);
+    const dailyRows = new Map(mine(daily.rows).map((r) => [r.k, r]));
+    const keys = new Set<string>([...dailyRows.keys(), ...mine(alerts.rows).map((r) => r.k)]);
+    if (group !== 'month') for (const key of overdue.keys()) if (key.startsWith(`${group}\u0000`)) keys.add(key.slice(group.length + 1));
+    if (group === 'total') keys.add('total');
+    const hist = new Map<string, Array<readonly [number, number]>>();
+    for (const r of mine(durations.rows)) hist.set(r.k, [...(hist.get(r.k) ?? []), [r.wd, r.n] as const]);
+    const levels = new Map<string, Map<string, number>>();
+    for (const r of mine(alerts.rows)) levels.set(r.k, (levels.get(r.k) ?? new Map()).set(r.level, r.n));
+    const measures = new Map<string, Measures>();
+    for (const key of [...keys].sort()) {
+      const sums = dailyRows.get(key) ?? EMPTY_DAILY;
+      const due = group === 'month' ? null : (overdue.get(`${group}\u0000${key}`) ?? { promised: 0, statutory: 0 });
+      measures.set(key, buildMeasures(sums, hist.get(key) ?? [], levels.get(key) ?? new Map(), due));
+    }
+    out.set(group, measures);
   }
   return out;
 }
 
+/** The measures of `filter` for one grouping (see `measuresFor`). */
+export async function measuresBy(executor: Executor, filter: MeasureFilter, group: GroupBy): Promise<Map<string, Measures>> {
+  return (await measuresFor(executor, filter, [group])).get(group) as Map<string, Measures>;
+}
+
 /** Measures from summed counters, a duration histogram and alert counts. Pure. */
-export function buildMeasures(
-  d: Omit<DailyRow, 'k'>,
+function buildMeasures(
+  d: DailySums,
   durationHistogram: ReadonlyArray<readonly [number, number]>,
   alerts: ReadonlyMap<string, number>,
   overdueNow: Measures['overdueNow'],

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { addDays } from '../../../engine/calendar/index.ts';
 import { regionCondition, REGION_PATTERN } from '../../queries/region-scope.ts';
 
 /** Why a statistics query was refused. */
@@ -78,4 +79,35 @@ export function periodCondition(period: StatsPeriod, alias: string): RawBuilder<
 /** The region scope alone (for "overdue now", which has no period). */
 export function regionOnly(region: string | undefined, alias: string): RawBuilder<boolean> {
   return region !== undefined ? regionCondition(`${alias}.region`, region) : sql<boolean>`true`;
+}
+
+/** Whole months inside a period (first days, inclusive) and the leftover day ranges at its ends. Pure. */
+export function splitPeriod(from: string, to: string): { months?: [string, string]; days: Array<[string, string]> } {
+  const monthStart = (d: string) => `${d.slice(0, 7)}-01`;
+  const nextMonth = (d: string) => {
+    const [y, m] = [Number(d.slice(0, 4)), Number(d.slice(5, 7))];
+    return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  };
+  const firstFull = from.endsWith('-01') ? from : nextMonth(from);
+  // The last month whose last day is on or before `to`.
+  const lastFull = addDays(nextMonth(to), -1) === to ? monthStart(to) : addDays(monthStart(to), -1).slice(0, 7) + '-01';
+  if (firstFull > lastFull) return { days: [[from, to]] };
+  const days: Array<[string, string]> = [];
+  if (from < firstFull) days.push([from, addDays(firstFull, -1)]);
+  const afterLast = nextMonth(lastFull);
+  if (afterLast <= to) days.push([afterLast, to]);
+  return { months: [firstFull, lastFull], days };
+}
+
+/**
+ * The rows of a period from a daily aggregate table and its monthly roll-up: whole months from
+ * the roll-up (their `day` is the month's first day), the partial months at the ends from the
+ * daily table. Both tables have the same columns.
+ */
+export function periodRows(daily: string, monthly: string, period: { from: string; to: string }): RawBuilder<unknown> {
+  const { months, days } = splitPeriod(period.from, period.to);
+  const parts: RawBuilder<unknown>[] = [];
+  if (months) parts.push(sql`select * from ${sql.table(monthly)} where day between cast(${months[0]} as date) and cast(${months[1]} as date)`);
+  for (const [a, b] of days) parts.push(sql`select * from ${sql.table(daily)} where day between cast(${a} as date) and cast(${b} as date)`);
+  return sql`(${sql.join(parts, sql` union all `)})`;
 }

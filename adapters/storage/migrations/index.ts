@@ -7,6 +7,7 @@ import { migration0011 } from './0011-security-audit.ts';
 import { migration0012 } from './0012-receipt-codes.ts';
 import { migration0013 } from './0013-alert-acknowledgements.ts';
 import { migration0020 } from './0020-stats-projections.ts';
+import { migration0021 } from './0021-stats-monthly.ts';
 import { migration0030 } from './0030-alert-escalation.ts';
 
 export type { Migration } from './migration.ts';
@@ -25,5 +26,6 @@ export const migrations: readonly Migration[] = [
   migration0012,
   migration0013,
   migration0020,
+  migration0021,
   migration0030,
 ];
