@@ -44,7 +44,8 @@ export function locateIn(origins: Origin[], path: PathSegment[], key = false): O
  */
 export function expandTemplate(item: Located, template: Located | undefined, diagnostics: Diagnostic[]): Expanded {
   if (!template) {
-    const params = item.def.kind === 'template' ? placeholderParams(item.def.params ?? {}) : {};
+    // A process without a template (e.g. a published definition stored expanded) gives its parameter values directly.
+    const params = item.def.kind === 'template' ? placeholderParams(item.def.params ?? {}) : (item.def.params ?? {});
     const origins: Origin[] = [{ prefix: [], doc: item.doc, sourcePrefix: [] }];
     if (item.def.kind !== 'template') return { def: item.def, params, origins };
     const def = substitute(item.def, params, [], item, diagnostics) as DefinitionDoc;
