@@ -14,7 +14,6 @@ import { registerWorkerCommand } from './worker.ts';
 
 /** Each CLI command lives in its own module and registers itself here. */
 export function registerCommands(program: Command): void {
-  void program;
   registerDeadlineCommand(program);
   registerValidateCommand(program);
   registerInspectCommands(program);
