@@ -3,7 +3,8 @@ import type { DocumentStatistics } from './queries/document-statistics.ts';
 import type { Measures } from './queries/measures.ts';
 import type { TenderStatistics } from './queries/tender-statistics.ts';
 
-const n = (v: number) => v.toLocaleString('en-US');
+/** A count for the report; a measure with no data yet prints as a dash. */
+const n = (v: number | null | undefined) => (v == null ? '—' : v.toLocaleString('en-US'));
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)} %`);
 const num = (v: number | null, digits = 1) => (v === null ? '—' : v.toFixed(digits));
 

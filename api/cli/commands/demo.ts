@@ -25,7 +25,8 @@ export interface DemoCommandOptions {
 }
 
 const defaultIo: CommandIo = { out: (t) => process.stdout.write(t), env: process.env };
-const n = (v: number) => v.toLocaleString('en-US');
+/** A count for the report; a measure with no data yet prints as a dash. */
+const n = (v: number | null | undefined) => (v == null ? '—' : v.toLocaleString('en-US'));
 
 /**
  * `govflow demo`: replays a realistic workload through the runtime on a virtual clock into the

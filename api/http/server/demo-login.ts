@@ -46,6 +46,7 @@ export function demoLoginBanner(url: string, tokens: ReadonlyArray<IssuedToken &
     ` 试一试 try:  curl -H "Authorization: Bearer ${tokens[0]?.token ?? '<token>'}" ${url}/api/v1/tasks`,
     ` 接口文档 API docs: ${url}/docs    公开事项 public items: ${url}/api/v1/public/items`,
     ` 更多令牌 more tokens: npx govflow token create --role officer --department ${DEMO_DEPARTMENT}（先停止服务 stop the server first）`,
+    ` 演示数据 demo data: 停止服务后 stop the server, then  npx govflow demo --days 30 --per-day 30  再启动 and start again`,
     '══════════════════════════════════════════════════════════════════════════════',
     '',
   ];
