@@ -137,6 +137,10 @@ export function runScenario(doc: SourceDocument, definitions: ReadonlyMap<string
   return result;
 }
 
+/**
+ * Fires due timers in due order; timers due at the same instant fire in the order they were armed
+ * (the snapshot keeps that order), as the runtime's `fire_order` does: a ladder rung before the expiry.
+ */
 function fireDueTimers(
   defn: CompiledDefinition,
   get: () => InstanceSnapshot,
@@ -149,7 +153,7 @@ function fireDueTimers(
   for (let guard = 0; guard < 10_000; guard++) {
     const snap = get();
     if (snap.status === 'done') return;
-    const due = Object.entries(snap.timers).filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0];
+    const due = Object.entries(snap.timers).filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1])[0];
     if (!due) return;
     const [timerId, dueAt] = due;
     const at = advanceTo(dueAt);

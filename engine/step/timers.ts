@@ -21,13 +21,6 @@ export function fireTimer(defn: CompiledDefinition, snap: InstanceSnapshot, time
   delete snap.timers[timerId];
   if (!match || !def || !state) return {};
   if (match[2] === 'expiry') {
-    // Rungs due at or before the expiry are raised first, whatever order their timers fire in:
-    // the expiry may end the step and would otherwise cancel a yellow card due at the same instant.
-    def.ladder.forEach((_rung, i) => {
-      const rungId = `clock:${def.name}:r${i}`;
-      const at = snap.timers[rungId];
-      if (at !== undefined && at <= dueAt) fireTimer(defn, snap, rungId, at, effects);
-    });
     state.expired = true;
     effects.push({ type: 'clock', clock: def.name, change: 'expired', due: state.due });
     return def.onExpiry ? { raise: def.onExpiry } : {};
