@@ -20,7 +20,7 @@ import {
   type Calendar,
   type LocalDate,
 } from '../engine/calendar/index.ts';
-import { median, report } from './stats.ts';
+import { median, report } from './report.ts';
 
 const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
 const RUNS = Number(args.get('--runs') ?? 5);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createMachine, initialTransition, transition } from 'xstate';
 import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
 import { loadDefinitions, startInstance, step, type Actor, type CompiledDefinition, type InstanceSnapshot } from '../engine/index.ts';
-import { median, report } from './stats.ts';
+import { median, report } from './report.ts';
 
 const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
 const ITEMS = Number(args.get('--items') ?? 1000);

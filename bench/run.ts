@@ -16,7 +16,7 @@ import { graphileWorkerPeer } from './peers/graphile-worker.ts';
 import { pgBossPeer } from './peers/pg-boss.ts';
 import { FULL_PLAN, QUICK_PLAN } from './peers/plans.ts';
 import { measurePeer, type PeerFigures } from './peers/suite.ts';
-import { median, report } from './stats.ts';
+import { formatReport, median } from './report.ts';
 
 const quick = process.argv.includes('--quick');
 const started = Date.now();
@@ -27,18 +27,6 @@ function child(script: string, args: string[]): string {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
   process.stdout.write(out);
   return out;
-}
-
-function captureReport(title: string, rows: PeerFigures['rows']): string {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(' '));
-  try {
-    report(title, rows);
-  } finally {
-    console.log = log;
-  }
-  return lines.join('\n');
 }
 
 /** govflow's figure against a peer's: how many times better (rates: ours/theirs; times: theirs/ours). */
@@ -77,7 +65,7 @@ try {
     console.error(`\n== ${peer.name}: ${Math.round(Math.max(share, 0) / 1000)} s share`);
     const f = await measurePeer(peer, db.connectionString, plan, Date.now() + Math.max(share, 5_000));
     figures.push(f);
-    sections.push(captureReport(`${f.name} ${f.version} — ${f.config}`, f.rows) + (f.notes.length ? `\n\n${f.notes.map((n) => `- ${n}`).join('\n')}` : ''));
+    sections.push(formatReport(`${f.name} ${f.version} — ${f.config}`, f.rows) + (f.notes.length ? `\n\n${f.notes.map((n) => `- ${n}`).join('\n')}` : ''));
   }
 } finally {
   await db.drop();

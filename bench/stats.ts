@@ -7,8 +7,7 @@
  *     follows; lag = time from a command's commit until the checkpoint has counted it.
  * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400] [--keep]
  * Needs `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end.
- *
- * The file also exports `median` and `report`, which the other benchmarks use.
+
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,29 +18,13 @@ import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
 import { createRuntime } from '../adapters/runtime/runtime.ts';
 import { resolverFromFiles } from '../adapters/stats/definition-resolver.ts';
 import { departmentRanking, departmentStatistics, dwellHeatmap, itemStatistics } from '../adapters/stats/queries/index.ts';
+import { report } from './report.ts';
 import { StatsProjector } from '../adapters/stats/stats-projector.ts';
 import type { Database } from '../adapters/storage/database.ts';
 import { migrate } from '../adapters/storage/migrate.ts';
 import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
 import { findProcessFiles, readSources } from '../adapters/definition-files.ts';
 import { loadDefinitions } from '../engine/index.ts';
-
-/** Median of a list of figures. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Prints each figure as median with min and max of its runs. */
-export function report(title: string, rows: Array<{ name: string; values: number[] }>): void {
-  console.log(`\n## ${title}`);
-  console.log('| measure | median | min | max | runs |\n|---|---:|---:|---:|---:|');
-  for (const row of rows) {
-    const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-    console.log(`| ${row.name} | ${fmt(median(row.values))} | ${fmt(Math.min(...row.values))} | ${fmt(Math.max(...row.values))} | ${row.values.length} |`);
-  }
-}
 
 const REGIONS = ['520100', '520200', '520300', '520400', '520500', '520600', '522300', '522600', '522700'];
 

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { report } from '../stats.ts';
+import { formatReport, report } from '../report.ts';
 import { describeMachine, openPeerDatabase } from './database.ts';
 import { dbosPeer } from './dbos.ts';
 import { graphileWorkerPeer } from './graphile-worker.ts';
@@ -22,19 +22,6 @@ const PEERS: Record<string, () => PeerBench> = {
   'graphile-worker': () => graphileWorkerPeer(),
   dbos: () => dbosPeer(),
 };
-
-/** Calls `report()` from bench/stats.ts and returns what it would print, for the results file. */
-function reportToString(title: string, rows: Row[]): string {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(' '));
-  try {
-    report(title, rows);
-  } finally {
-    console.log = log;
-  }
-  return lines.join('\n');
-}
 
 function resultsFile(mode: string, machine: Array<[string, string]>, figures: PeerFigures[], seconds: number): string {
   const out = [
@@ -51,7 +38,7 @@ function resultsFile(mode: string, machine: Array<[string, string]>, figures: Pe
     ...figures.map((f) => `| ${f.name} | ${f.version} | ${f.config} |`),
   ];
   for (const f of figures) {
-    out.push('', reportToString(`${f.name} ${f.version} (${Math.round(f.seconds)} s)`, f.rows));
+    out.push('', formatReport(`${f.name} ${f.version} (${Math.round(f.seconds)} s)`, f.rows));
     if (f.notes.length) out.push('', ...f.notes.map((n) => `- ${n}`));
   }
   return out.join('\n') + '\n';
