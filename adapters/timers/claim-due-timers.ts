@@ -16,10 +16,11 @@ export interface ClaimedTimer {
 
 /**
  * Takes up to `limit` due timers: deletes them and returns them, in due order (ties in the
- * order they were armed). Rows locked
- * by another node are skipped, and so are timers whose instance row is locked by a command
- * in flight (they are picked up next round), so a claim never waits and never deadlocks with
- * a command. The claim belongs to `trx`: if it rolls back, the timers are due again.
+ * order they were armed). The claim locks instance rows, not timer rows: timers of an instance
+ * locked by another claim or by a command in flight are skipped (picked up next round), so a
+ * claim never waits and never deadlocks with a command, and two claims never split one
+ * instance's same-instant timers between them (a yellow card always fires before the expiry
+ * due with it). The claim belongs to `trx`: if it rolls back, the timers are due again.
  *
  * @param at epoch ms to compare with; omitted, the database clock `now()` decides.
  */
@@ -42,7 +43,7 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
       order by t.due_at, t.fire_order
       limit ${limit}
-      for update of t, i skip locked)
+      for update of i skip locked)
     returning instance_id, timer_id, clock, region, due_at, fire_order, attempts,
               cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at`.execute(trx);
   return rows

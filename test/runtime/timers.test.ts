@@ -48,6 +48,25 @@ describeEachBackend('timer scheduler', (store) => {
     expect(await snapshotsNotMatchingReplay(db, permit)).toEqual([]);
   });
 
+  it('claims all of an instance\'s due timers in one lane, so one drain fires them all, the yellow card before the expiry', async () => {
+    const { db } = store();
+    const clock = new TestClock(T0);
+    const rt = createRuntime({ db, clock });
+    const scheduler = new TimerScheduler({ db, runtime: rt, clock, batchSize: 5, concurrency: 4 });
+    const drains: number[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const { instanceId } = await rt.start(permit, { applicant: `并发${i}` }, actors.applicant);
+      await rt.send(instanceId, 'accept', { actor: actors.window });
+      ids.push(instanceId);
+      clock.advance(31 * MIN);
+      drains.push((await scheduler.drain()).fired);
+    }
+    expect(drains).toEqual(ids.map(() => 3));
+    const cards = await db.selectFrom('alerts').select('level').where('instance_id', 'in', ids).where('level', '=', 'yellow-card').execute();
+    expect(cards).toHaveLength(40);
+  });
+
   it('cancels timers when the case ends first, and consumes a stale timer without an event', async () => {
     const { db } = store();
     const clock = new TestClock(T0);
