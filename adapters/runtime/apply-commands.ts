@@ -6,12 +6,17 @@ import type { Command, CommandOutcome } from './commands.ts';
 import type { DefinitionRegistry } from './definition-registry.ts';
 import { applyRound } from './apply-round.ts';
 import type { EnginePort } from './engine-port.ts';
+import type { InstanceCache, ReceiptPool } from './instance-cache.ts';
 import { RoundRetry, isTransientDatabaseError, splitRounds } from './round-retry.ts';
 
 export interface ApplyContext {
   engine: EnginePort;
   registry: DefinitionRegistry;
   partitions: AuditPartitions;
+  /** Instance rows this process last committed (see `InstanceCache`). */
+  cache: InstanceCache;
+  /** Receipt numbers drawn ahead (see `ReceiptPool`). */
+  receipts: ReceiptPool;
   /** `now` of start and send commands; a timer command carries its own. */
   now: () => number;
 }
@@ -26,6 +31,15 @@ export interface ApplyOptions {
 }
 
 const MAX_ATTEMPTS = 5;
+
+/** What may not appear twice in one round: an instance, an idempotency key, a business key. */
+export function roundKeys(c: Command): string[] {
+  return [
+    `i:${c.instanceId}`,
+    ...(c.kind !== 'timer' && c.idempotencyKey ? [`k:${c.idempotencyKey}`] : []),
+    ...(c.kind === 'start' && c.businessKey !== undefined ? [`b:${c.definition.id}\u0000${c.businessKey}`] : []),
+  ];
+}
 
 /**
  * Applies commands in `trx`, in rounds with no instance or idempotency key twice: per round one
@@ -43,12 +57,10 @@ export async function applyCommands(
   options: ApplyOptions,
 ): Promise<CommandOutcome[]> {
   const outcomes: CommandOutcome[] = new Array(commands.length);
-  const rounds = splitRounds(commands, (c) => [
-    `i:${c.instanceId}`,
-    ...(c.kind !== 'timer' && c.idempotencyKey ? [`k:${c.idempotencyKey}`] : []),
-    ...(c.kind === 'start' && c.businessKey !== undefined ? [`b:${c.definition.id}\u0000${c.businessKey}`] : []),
-  ]);
-  for (const round of rounds) {
+  // The caller's transaction may commit or roll back after we return: what this process
+  // remembers of these instances can no longer be trusted either way.
+  for (const c of commands) ctx.cache.delete(c.instanceId);
+  for (const round of splitRounds(commands, roundKeys)) {
     let pending = round;
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (options.savepoints) await sql`savepoint govflow_round`.execute(trx);

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { AdapterError } from '../errors.ts';
 import type { Database } from '../storage/database.ts';
-import { applyCommands, type ApplyContext } from './apply-commands.ts';
+import { applyAutocommit } from './apply-autocommit.ts';
+import type { ApplyContext } from './apply-commands.ts';
 import type { Command, CommandOutcome } from './commands.ts';
 
 export interface GroupCommitOptions {
@@ -102,12 +103,9 @@ export class GroupCommitter {
 
   async #run(batch: Waiting[]): Promise<void> {
     try {
-      const outcomes = await this.#db
-        .transaction()
-        .execute((trx) => applyCommands(trx, batch.map((w) => w.command), this.#ctx, { savepoints: true }));
+      const outcomes = await applyAutocommit(this.#db, batch.map((w) => w.command), this.#ctx);
       batch.forEach((w, i) => w.resolve(outcomes[i] as CommandOutcome));
     } catch (error) {
-      this.#ctx.partitions.forget();
       for (const w of batch) w.reject(error);
     }
   }

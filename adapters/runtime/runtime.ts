@@ -9,7 +9,8 @@ import type { Command, CommandOutcome, CommandResult } from './commands.ts';
 import { DefinitionRegistry, type StoredDefinition } from './definition-registry.ts';
 import { defaultEngine, type Actor, type CompiledDefinition, type EnginePort } from './engine-port.ts';
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.ts';
-import { applyInOwnTransaction } from './run-in-transaction.ts';
+import { applyAutocommit } from './apply-autocommit.ts';
+import { InstanceCache, ReceiptPool } from './instance-cache.ts';
 
 export interface RuntimeOptions {
   db: Kysely<Database>;
@@ -23,6 +24,11 @@ export interface RuntimeOptions {
   defaultRegion?: string;
   /** Share transactions among concurrent commands. Default off: one transaction per command. */
   groupCommit?: GroupCommitOptions | false;
+  /**
+   * Instance rows remembered after this runtime's own commits, so the next command on them
+   * needs no read (the write's version check still decides). Default 10,000; 0 turns it off.
+   */
+  cacheSize?: number;
   /**
    * Called after a transaction of this runtime committed a command that wrote (e.g. to wake the
    * outbox relay, `relay.wake()`). Not called for commands run in a caller's transaction.
@@ -79,14 +85,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const registry = new DefinitionRegistry(options.compileStored);
-  const ctx: ApplyContext = { engine: options.engine ?? defaultEngine, registry, partitions: new AuditPartitions(), now: () => clock.now() };
+  const ctx: ApplyContext = {
+    engine: options.engine ?? defaultEngine,
+    registry,
+    partitions: new AuditPartitions(),
+    cache: new InstanceCache(options.cacheSize ?? 10_000),
+    receipts: new ReceiptPool(options.cacheSize === 0 ? 0 : 32),
+    now: () => clock.now(),
+  };
   const committer = options.groupCommit ? new GroupCommitter(options.db, ctx, options.groupCommit) : undefined;
 
   const run = async (command: Command, trx: Transaction<Database> | undefined): Promise<CommandResult> => {
     let outcome: CommandOutcome | undefined;
     if (trx) [outcome] = await applyCommands(trx, [command], ctx, { savepoints: true });
     else if (committer) outcome = await committer.submit(command);
-    else [outcome] = await applyInOwnTransaction(options.db, [command], ctx);
+    else [outcome] = await applyAutocommit(options.db, [command], ctx);
     if (!outcome) throw new Error('internal: no outcome');
     if (!outcome.ok) throw outcome.error;
     if (!trx && !outcome.result.duplicate) options.onCommitted?.();

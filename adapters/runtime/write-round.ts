@@ -6,8 +6,6 @@ import type { RoundRecords } from './round-records.ts';
 export interface RoundWritten {
   /** Instances whose version-checked update matched (the others lost a race). */
   updated: string[];
-  /** Idempotency keys recorded (fewer than offered: someone committed the same key first). */
-  keys: number;
 }
 
 const json = (rows: readonly unknown[]) => sql`cast(${JSON.stringify(rows)} as jsonb)`;
@@ -16,8 +14,10 @@ const json = (rows: readonly unknown[]) => sql`cast(${JSON.stringify(rows)} as j
  * Writes a whole round in one statement of data-modifying CTEs: new instances, version-checked
  * snapshot updates, idempotency records, chained audit rows, timer arms and cancels, worklist
  * tasks, alerts and outbox rows. Every side row is written only for an instance whose insert or
- * update went through, so a lost race leaves nothing behind but the caller still rolls back
- * (see `RoundRetry`). One round trip however many commands and tables; tables the round does
+ * update went through, so an instance that lost a race gets nothing written, while the others
+ * of the round are written: the statement is atomic on its own, with or without a transaction
+ * around it. An idempotency key someone else recorded first fails the whole statement with a
+ * unique violation (23505), so no command is ever applied without its key. One round trip however many commands and tables; tables the round does
  * not touch are left out of the statement, which keeps its planning cheap.
  */
 export async function writeRound(executor: Executor, r: RoundRecords): Promise<RoundWritten> {
@@ -54,9 +54,7 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
       insert into idempotency_keys (key, instance_id, command, region, result)
       select key, instance_id, command, region, result
       from jsonb_to_recordset(${json(r.keys)}) as x(key text, instance_id uuid, command text, region text, result jsonb)
-      where x.instance_id in (select id from ok)
-      on conflict (key) do nothing
-      returning key)`);
+      where x.instance_id in (select id from ok))`);
   add(r.audit, sql`aud as (
       insert into audit_events (instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg)
       select instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg
@@ -110,9 +108,8 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
         id uuid, idempotency_key text, instance_id uuid, region text, topic text, payload jsonb)
       where x.instance_id in (select id from ok))`);
   const updated = r.updates.length > 0 ? sql`coalesce((select jsonb_agg(id) from upd), '[]')` : sql`cast('[]' as jsonb)`;
-  const keys = r.keys.length > 0 ? sql`(select count(*)::int from idem)` : sql`0`;
-  const { rows } = await sql<{ updated: string[]; keys: number }>`
+  const { rows } = await sql<{ updated: string[] }>`
     with ${sql.join(ctes, sql`, `)}
-    select ${updated} as updated, ${keys} as keys`.execute(executor);
-  return { updated: rows[0]?.updated ?? [], keys: rows[0]?.keys ?? 0 };
+    select ${updated} as updated`.execute(executor);
+  return { updated: rows[0]?.updated ?? [] };
 }

@@ -127,11 +127,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const tick = dayStart + hour * HOUR;
       if (queue.peekTime() === undefined || (queue.peekTime() as number) >= tick) continue;
       clock.set(tick);
+      let t0 = performance.now();
       report.timersFired += (await scheduler.drain()).fired;
+      (globalThis as any).__T.timers += performance.now() - t0;
+      t0 = performance.now();
       await runTick(queue.popUntil(tick));
+      (globalThis as any).__T.tick += performance.now() - t0;
     }
     clock.set(dayStart + 24 * HOUR);
+    const t1 = performance.now();
     report.timersFired += (await scheduler.drain()).fired;
+    (globalThis as any).__T.timers += performance.now() - t1;
     report.day = d + 1;
     report.date = date;
     await options.onDay?.({ day: report.day, of: totalDays, date, started: report.started, commands: report.commands, timersFired: report.timersFired });
@@ -143,12 +149,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   async function runTick(due: Array<{ c: SimulatedCase; start?: StartCommand }>): Promise<void> {
     const now = clock.now();
+    const t3 = performance.now();
     const ids = due.filter((d) => !d.start).map((d) => d.c.instanceId);
     const snapshots = new Map<string, InstanceSnapshot>();
     if (ids.length > 0) {
       const rows = await options.db.selectFrom('instances').select(['id', 'snapshot']).where('id', '=', (eb) => eb.fn.any(uuidArray(ids))).execute();
       for (const r of rows) snapshots.set(r.id, r.snapshot as InstanceSnapshot);
     }
+    (globalThis as any).__T.load += performance.now() - t3;
     const commands: Command[] = [];
     const pending: Array<{ c: SimulatedCase; start?: boolean; kind?: Decision['kind'] }> = [];
     for (const { c, start: startCommand } of due) {
@@ -193,7 +201,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       pending.push({ c, kind: decision.kind });
     }
     if (commands.length === 0) return;
+    const t2 = performance.now();
     const outcomes = await options.db.transaction().execute((trx) => runtime.applyIn(trx, commands));
+    (globalThis as any).__T.apply += performance.now() - t2;
     report.commands += commands.length;
     outcomes.forEach((outcome, i) => {
       const { c, start: started, kind } = pending[i] as (typeof pending)[number];

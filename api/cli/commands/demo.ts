@@ -34,6 +34,7 @@ const n = (v: number | null | undefined) => (v == null ? '—' : v.toLocaleStrin
  * the statistics as it goes and prints a summary. Returns the exit code.
  */
 export async function runDemoCommand(options: DemoCommandOptions, io: CommandIo = defaultIo): Promise<number> {
+  (globalThis as any).__T = { timers: 0, tick: 0, apply: 0, load: 0, project: 0 };
   const seed = options.seed ?? randomInt(1, 2 ** 31 - 1);
   const { definitions, diagnostics } = loadSet(options.processes);
   if (diagnostics.length > 0) throw new Error(`流程定义有错误，请先运行 govflow validate definitions have errors; run govflow validate first`);
@@ -57,7 +58,10 @@ export async function runDemoCommand(options: DemoCommandOptions, io: CommandIo 
       drainDays: options.drainDays,
       onDay: async (p) => {
         // Statistics follow the workload day by day, as a projector on a running node would.
+        const t = performance.now();
         await projector.catchUp();
+        (globalThis as any).__T.project += performance.now() - t;
+        if (p.day % 5 === 0) io.out(JSON.stringify(Object.fromEntries(Object.entries((globalThis as any).__T).map(([k, v]) => [k, Math.round(v as number)]))) + '\n');
         if (p.day % options.every !== 0 && p.day !== p.of) return;
         io.out(
           `第 ${p.day}/${p.of} 天 day ${p.day}/${p.of} (${p.date}): 收件 started ${n(p.started)} · 命令 commands ${n(p.commands)} · ` +

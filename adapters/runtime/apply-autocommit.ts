@@ -1,0 +1,146 @@
+import type { Kysely } from 'kysely';
+import { ConflictError } from '../errors.ts';
+import type { Database } from '../storage/database.ts';
+import type { ApplyContext } from './apply-commands.ts';
+import { roundKeys } from './apply-commands.ts';
+import { planRound, roundQuery, type PlannedCommand } from './apply-round.ts';
+import type { Command, CommandOutcome } from './commands.ts';
+import type { LoadedInstance } from './loaded-instance.ts';
+import { loadRound, loadVersions, type RoundInputs } from './load-round.ts';
+import { roundRecords } from './round-records.ts';
+import { isTransientDatabaseError, splitRounds } from './round-retry.ts';
+import { writeRound } from './write-round.ts';
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Applies commands without an explicit transaction: per round at most one read and exactly one
+ * write statement, which is atomic by itself (see `writeRound`) and commits on its own. A
+ * command on an instance this process last wrote (`ctx.cache`) and a start with a pre-drawn
+ * receipt number need no read at all, so the common command is a single round trip.
+ *
+ * Each command's outcome is final once returned: applied and committed, or refused with nothing
+ * written. A command that lost a race on a fresh read gets `ConflictError`; one that ran on a
+ * cached row another node had moved on runs again on a fresh read. A unique violation (an
+ * idempotency key recorded meanwhile, a business key taken) writes nothing for the round, which
+ * runs again on fresh reads and so finds the first result or the refusal.
+ */
+export async function applyAutocommit(db: Kysely<Database>, commands: readonly Command[], ctx: ApplyContext): Promise<CommandOutcome[]> {
+  const outcomes: CommandOutcome[] = new Array(commands.length);
+  for (const round of splitRounds(commands, roundKeys)) {
+    try {
+      await runRound(db, commands, round, outcomes, ctx);
+    } catch (error) {
+      for (const i of round) outcomes[i] ??= { ok: false, error };
+    }
+  }
+  return outcomes;
+}
+
+async function runRound(db: Kysely<Database>, commands: readonly Command[], indexes: readonly number[], outcomes: CommandOutcome[], ctx: ApplyContext): Promise<void> {
+  const fresh = new Set<number>();
+  let pending = indexes;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const cached = new Map<string, LoadedInstance>();
+    for (const i of pending) {
+      const c = commands[i] as Command;
+      const row = fresh.has(i) || !usesCache(c) ? undefined : ctx.cache.get(c.instanceId);
+      if (row) cached.set(c.instanceId, row);
+      else if (c.kind !== 'start' || c.businessKey !== undefined) fresh.add(i);
+    }
+    const inputs = await readRound(db, commands, pending, fresh, cached, ctx);
+    const plans = await planRound(db, commands, pending, inputs, outcomes, ctx);
+    ctx.receipts.add(inputs.receiptNumbers);
+    if (plans.length === 0) return;
+    await ctx.partitions.ensure(db, plans.map((p) => p.plan.now));
+    let updated: Set<string>;
+    try {
+      updated = new Set((await writeRound(db, roundRecords(plans.map((p) => p.plan)))).updated);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isTransientDatabaseError(error)) throw error;
+      for (const { index, plan } of plans) {
+        fresh.add(index);
+        ctx.cache.delete(plan.instanceId);
+      }
+      pending = plans.map((p) => p.index);
+      continue;
+    }
+    pending = settleRound(plans, updated, fresh, outcomes, ctx);
+    const lost = plans.filter((p) => outcomes[p.index] === undefined && !pending.includes(p.index));
+    if (lost.length > 0) await refuseLost(db, lost, outcomes);
+  }
+}
+
+/** Sends with an expected version are checked against a fresh read, never a remembered one. */
+function usesCache(c: Command): boolean {
+  return c.kind === 'send' && c.expectedVersion === undefined;
+}
+
+/** Reads what the round needs that memory does not hold; tops up the receipt numbers. */
+async function readRound(
+  db: Kysely<Database>,
+  commands: readonly Command[],
+  pending: readonly number[],
+  fresh: ReadonlySet<number>,
+  cached: ReadonlyMap<string, LoadedInstance>,
+  ctx: ApplyContext,
+): Promise<RoundInputs> {
+  const query = roundQuery(pending.filter((i) => fresh.has(i)).map((i) => commands[i] as Command));
+  const starts = pending.filter((i) => commands[i]?.kind === 'start').length;
+  query.starts = starts > ctx.receipts.size ? starts - ctx.receipts.size + ctx.receipts.block : 0;
+  const needed = query.keys.length + query.instanceIds.length + query.businessKeys.length + query.starts > 0;
+  const inputs: RoundInputs = needed
+    ? await loadRound(db, query)
+    : { stored: new Map(), instances: new Map(), takenBusinessKeys: new Set(), receiptNumbers: [] };
+  ctx.receipts.add(inputs.receiptNumbers);
+  inputs.receiptNumbers = ctx.receipts.take(starts) ?? [];
+  for (const [id, row] of cached) inputs.instances.set(id, row);
+  return inputs;
+}
+
+/**
+ * Records the committed commands (outcome and cache) and returns the indexes to run again:
+ * those that ran on a cached row someone else had moved on. Lost commands that ran on a fresh
+ * read are left without an outcome, for `refuseLost`.
+ */
+function settleRound(plans: readonly PlannedCommand[], updated: ReadonlySet<string>, fresh: Set<number>, outcomes: CommandOutcome[], ctx: ApplyContext): number[] {
+  const again: number[] = [];
+  for (const { index, plan } of plans) {
+    if (plan.insert || updated.has(plan.instanceId)) {
+      outcomes[index] = { ok: true, result: plan.result };
+      ctx.cache.set(committedRow(plan));
+    } else {
+      ctx.cache.delete(plan.instanceId);
+      if (!fresh.has(index)) {
+        fresh.add(index);
+        again.push(index);
+      }
+    }
+  }
+  return again;
+}
+
+async function refuseLost(db: Kysely<Database>, lost: readonly PlannedCommand[], outcomes: CommandOutcome[]): Promise<void> {
+  const current = await loadVersions(db, lost.map((l) => l.plan.instanceId));
+  for (const { index, plan } of lost) {
+    outcomes[index] = { ok: false, error: new ConflictError(plan.instanceId, plan.expectedVersion ?? 0, current.get(plan.instanceId) ?? 0) };
+  }
+}
+
+/** The instance row as the command's write left it. */
+function committedRow(plan: PlannedCommand['plan']): LoadedInstance {
+  const { snapshot } = plan;
+  return {
+    id: plan.instanceId,
+    definitionId: snapshot.definition.id,
+    definitionVersion: snapshot.definition.version,
+    region: plan.region,
+    department: plan.department,
+    receiptNo: plan.result.receiptNo,
+    status: snapshot.status,
+    outcome: snapshot.outcome ?? null,
+    snapshot,
+    version: plan.audit.seq,
+    auditHead: plan.audit.hash,
+  };
+}
