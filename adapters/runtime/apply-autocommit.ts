@@ -86,14 +86,17 @@ async function readRound(
   ctx: ApplyContext,
 ): Promise<RoundInputs> {
   const query = roundQuery(pending.filter((i) => fresh.has(i)).map((i) => commands[i] as Command));
+  // Numbers are taken before the read is awaited, so concurrent rounds never count on the same ones.
   const starts = pending.filter((i) => commands[i]?.kind === 'start').length;
-  query.starts = starts > ctx.receipts.size ? starts - ctx.receipts.size + ctx.receipts.block : 0;
+  const receipts = ctx.receipts.take(starts);
+  const short = starts - receipts.length;
+  query.starts = short > 0 ? short + ctx.receipts.block : 0;
   const needed = query.keys.length + query.instanceIds.length + query.businessKeys.length + query.starts > 0;
   const inputs: RoundInputs = needed
     ? await loadRound(db, query)
     : { stored: new Map(), instances: new Map(), takenBusinessKeys: new Set(), receiptNumbers: [] };
-  ctx.receipts.add(inputs.receiptNumbers);
-  inputs.receiptNumbers = ctx.receipts.take(starts) ?? [];
+  ctx.receipts.add(inputs.receiptNumbers.slice(short));
+  inputs.receiptNumbers = [...receipts, ...inputs.receiptNumbers.slice(0, short)];
   for (const [id, row] of cached) inputs.instances.set(id, row);
   return inputs;
 }

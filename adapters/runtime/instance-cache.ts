@@ -64,8 +64,8 @@ export class ReceiptPool {
     this.#numbers.push(...numbers);
   }
 
-  /** Takes `n` numbers, or none if fewer are left. */
-  take(n: number): number[] | undefined {
-    return n <= this.#numbers.length ? this.#numbers.splice(0, n) : undefined;
+  /** Takes up to `n` numbers (fewer when fewer are left). */
+  take(n: number): number[] {
+    return this.#numbers.splice(0, n);
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
+import { PREPARED } from '../storage/prepared-statements.ts';
 import { textArray, uuidArray } from '../storage/sql-array.ts';
 import type { CommandResult } from './commands.ts';
 import type { LoadedInstance } from './loaded-instance.ts';
@@ -61,8 +62,7 @@ export async function loadRound(executor: Executor, q: RoundQuery): Promise<Roun
     instances: LoadedInstance[];
     taken: Array<[string, string]>;
     receipts: number[];
-  }>`
-    select
+  }>`${PREPARED}select
       ${keys} as stored,
       ${instances} as instances,
       ${taken} as taken,

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../storage/database.ts';
+import { PREPARED } from '../storage/prepared-statements.ts';
 import type { RoundRecords } from './round-records.ts';
 
 /** What the round's single write statement reports back. */
@@ -108,8 +109,7 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
         id uuid, idempotency_key text, instance_id uuid, region text, topic text, payload jsonb)
       where x.instance_id in (select id from ok))`);
   const updated = r.updates.length > 0 ? sql`coalesce((select jsonb_agg(id) from upd), '[]')` : sql`cast('[]' as jsonb)`;
-  const { rows } = await sql<{ updated: string[] }>`
-    with ${sql.join(ctes, sql`, `)}
+  const { rows } = await sql<{ updated: string[] }>`${PREPARED}with ${sql.join(ctes, sql`, `)}
     select ${updated} as updated`.execute(executor);
   return { updated: rows[0]?.updated ?? [] };
 }

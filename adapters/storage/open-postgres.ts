@@ -2,6 +2,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { createPostgresBus } from '../bus/postgres-bus.ts';
 import type { Database } from './database.ts';
+import { prepareMarkedStatements } from './prepared-statements.ts';
 import type { Store } from './store.ts';
 
 export interface PostgresStoreOptions {
@@ -29,6 +30,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = new pg.Pool({ ...config, max: options.max ?? 10 });
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  pool.on('connect', prepareMarkedStatements);
   await pool.query(`create schema if not exists ${schema}`).catch((error: unknown) => {
     // Several nodes creating the schema at once: `if not exists` still races in the catalog.
     if ((error as { code?: string }).code !== '23505') throw error;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
+import { PREPARED } from '../storage/prepared-statements.ts';
 
 /** A due timer taken off the table by this transaction. */
 export interface ClaimedTimer {
@@ -35,8 +36,7 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
     fire_order: number;
     attempts: number;
     fired_at: number;
-  }>`
-    delete from timers
+  }>`${PREPARED}delete from timers
     where (instance_id, timer_id) in (
       select t.instance_id, t.timer_id
       from timers as t join instances as i on i.id = t.instance_id
