@@ -91,10 +91,7 @@ async function readRound(
   const receipts = ctx.receipts.take(starts);
   const short = starts - receipts.length;
   query.starts = short > 0 ? short + ctx.receipts.block : 0;
-  const needed = query.keys.length + query.instanceIds.length + query.businessKeys.length + query.starts > 0;
-  const inputs: RoundInputs = needed
-    ? await loadRound(db, query)
-    : { stored: new Map(), instances: new Map(), takenBusinessKeys: new Set(), receiptNumbers: [] };
+  const inputs = await loadRound(db, query);
   ctx.receipts.add(inputs.receiptNumbers.slice(short));
   inputs.receiptNumbers = [...receipts, ...inputs.receiptNumbers.slice(0, short)];
   for (const [id, row] of cached) inputs.instances.set(id, row);

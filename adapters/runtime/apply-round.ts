@@ -36,7 +36,8 @@ export async function applyRound(
   ctx: ApplyContext,
 ): Promise<void> {
   const round = indexes.map((i) => commands[i] as Command);
-  const inputs = await loadRound(trx, roundQuery(round));
+  const inputs = await loadRound(trx, roundQuery(round.filter((c) => c.kind !== 'timer' || !c.loaded)));
+  for (const c of round) if (c.kind === 'timer' && c.loaded) inputs.instances.set(c.instanceId, c.loaded);
   const plans = await planRound(trx, commands, indexes, inputs, outcomes, ctx);
   if (plans.length === 0) return;
   await ctx.partitions.ensure(trx, plans.map((p) => p.plan.now));

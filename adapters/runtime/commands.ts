@@ -1,4 +1,5 @@
 import type { Actor, CompiledDefinition } from './engine-port.ts';
+import type { LoadedInstance } from './loaded-instance.ts';
 
 /** A user event as a caller sends it: the event name and its payload. The actor is passed beside it. */
 export interface UserEventInput {
@@ -38,6 +39,8 @@ export interface TimerCommand {
   dueAt: number;
   /** Database clock at the claim, epoch ms: the event's `now`. */
   firedAt: number;
+  /** The instance row as the claim locked it, when the claim read it (saves a read). */
+  loaded?: LoadedInstance;
 }
 
 export type Command = StartCommand | SendCommand | TimerCommand;

@@ -30,8 +30,11 @@ export interface RoundQuery {
   starts: number;
 }
 
-/** Reads idempotency keys, instances, business keys and receipt numbers in a single statement. */
+/** Reads idempotency keys, instances, business keys and receipt numbers in a single statement (none when nothing is asked). */
 export async function loadRound(executor: Executor, q: RoundQuery): Promise<RoundInputs> {
+  if (q.keys.length + q.instanceIds.length + q.businessKeys.length + q.starts === 0) {
+    return { stored: new Map(), instances: new Map(), takenBusinessKeys: new Set(), receiptNumbers: [] };
+  }
   // Parts a round does not need are left out rather than run on empty arrays: less to plan, no scans.
   const none = sql`cast('[]' as jsonb)`;
   const keys =

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
 import { PREPARED } from '../storage/prepared-statements.ts';
+import type { LoadedInstance } from '../runtime/loaded-instance.ts';
 
 /** A due timer taken off the table by this transaction. */
 export interface ClaimedTimer {
@@ -13,51 +14,101 @@ export interface ClaimedTimer {
   attempts: number;
   /** Claim instant by the clock used (epoch ms): the fired event's `now`. */
   firedAt: number;
+  /**
+   * The instance row as locked by the claim, on the first of its timers in the batch (the
+   * later ones fire after that one has changed it, so they read it again).
+   */
+  instance?: LoadedInstance;
 }
 
 /**
  * Takes up to `limit` due timers: deletes them and returns them, in due order (ties in the
- * order they were armed). The claim locks instance rows, not timer rows: timers of an instance
- * locked by another claim or by a command in flight are skipped (picked up next round), so a
- * claim never waits and never deadlocks with a command, and two claims never split one
- * instance's same-instant timers between them (a yellow card always fires before the expiry
- * due with it). The claim belongs to `trx`: if it rolls back, the timers are due again.
+ * order they were armed), each instance's row with its first timer. The claim locks instance
+ * rows, not timer rows: timers of an instance locked by another claim or by a command in flight
+ * are skipped (picked up next round), so a claim never waits and never deadlocks with a
+ * command, and two claims never split one instance's same-instant timers between them (a
+ * yellow card always fires before the expiry due with it). The claim belongs to `trx`: if it
+ * rolls back, the timers are due again.
  *
  * @param at epoch ms to compare with; omitted, the database clock `now()` decides.
  */
 export async function claimDueTimers(trx: Executor, limit: number, at?: number): Promise<ClaimedTimer[]> {
   const now = at === undefined ? sql`now()` : sql`cast(${new Date(at).toISOString()} as timestamptz)`;
-  const { rows } = await sql<{
-    instance_id: string;
-    timer_id: string;
-    clock: string;
-    region: string;
-    due_at: Date;
-    fire_order: number;
-    attempts: number;
-    fired_at: number;
-  }>`${PREPARED}delete from timers
-    where (instance_id, timer_id) in (
-      select t.instance_id, t.timer_id
+  // Rows locked by FOR UPDATE are the latest committed versions, so the instance columns are
+  // taken from the locking query, not joined again under the statement's older snapshot.
+  const { rows } = await sql<ClaimRow>`${PREPARED}with picked as (
+      select t.instance_id, t.timer_id, i.definition_id, i.definition_version, i.department, i.receipt_no, i.status,
+             i.outcome, i.snapshot, i.version, i.audit_head, i.region as instance_region
       from timers as t join instances as i on i.id = t.instance_id
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
       order by t.due_at, t.fire_order
       limit ${limit}
       for update of i skip locked)
-    returning instance_id, timer_id, clock, region, due_at, fire_order, attempts,
-              cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at`.execute(trx);
-  return rows
-    .map((r) => ({
-      instanceId: r.instance_id,
-      timerId: r.timer_id,
-      clock: r.clock,
-      region: r.region,
-      dueAt: r.due_at.getTime(),
-      fireOrder: r.fire_order,
-      attempts: r.attempts,
-      firedAt: r.fired_at,
-    }))
-    .sort((a, b) => a.dueAt - b.dueAt || a.fireOrder - b.fireOrder);
+    delete from timers as t using picked as p
+    where t.instance_id = p.instance_id and t.timer_id = p.timer_id
+    returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts,
+              cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at,
+              p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot,
+              p.version, p.audit_head, p.instance_region`.execute(trx);
+  const claimed = rows
+    .map((r) => ({ row: r, timer: toClaimed(r) }))
+    .sort((a, b) => a.timer.dueAt - b.timer.dueAt || a.timer.fireOrder - b.timer.fireOrder);
+  const seen = new Set<string>();
+  return claimed.map(({ row, timer }) => {
+    if (seen.has(timer.instanceId)) return timer;
+    seen.add(timer.instanceId);
+    return { ...timer, instance: toLoaded(row) };
+  });
+}
+
+interface ClaimRow {
+  instance_id: string;
+  timer_id: string;
+  clock: string;
+  region: string;
+  due_at: Date;
+  fire_order: number;
+  attempts: number;
+  fired_at: number;
+  definition_id: string;
+  definition_version: number;
+  department: string;
+  receipt_no: string;
+  status: string;
+  outcome: string | null;
+  snapshot: LoadedInstance['snapshot'];
+  version: number;
+  audit_head: string;
+  instance_region: string;
+}
+
+function toClaimed(r: ClaimRow): ClaimedTimer {
+  return {
+    instanceId: r.instance_id,
+    timerId: r.timer_id,
+    clock: r.clock,
+    region: r.region,
+    dueAt: r.due_at.getTime(),
+    fireOrder: r.fire_order,
+    attempts: r.attempts,
+    firedAt: r.fired_at,
+  };
+}
+
+function toLoaded(r: ClaimRow): LoadedInstance {
+  return {
+    id: r.instance_id,
+    definitionId: r.definition_id,
+    definitionVersion: r.definition_version,
+    region: r.instance_region,
+    department: r.department,
+    receiptNo: r.receipt_no,
+    status: r.status,
+    outcome: r.outcome,
+    snapshot: r.snapshot,
+    version: r.version,
+    auditHead: r.audit_head,
+  };
 }
 
 /**

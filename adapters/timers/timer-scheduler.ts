@@ -68,7 +68,14 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
       const claimed = await claimDueTimers(trx, batchSize, clock?.now());
       const result: TimerBatch = { claimed: claimed.length, fired: 0, stale: 0, failed: 0, maxLateMs: 0 };
       if (claimed.length === 0) return result;
-      const commands: TimerCommand[] = claimed.map((t) => ({ kind: 'timer', instanceId: t.instanceId, timerId: t.timerId, dueAt: t.dueAt, firedAt: t.firedAt }));
+      const commands: TimerCommand[] = claimed.map((t) => ({
+        kind: 'timer',
+        instanceId: t.instanceId,
+        timerId: t.timerId,
+        dueAt: t.dueAt,
+        firedAt: t.firedAt,
+        ...(t.instance ? { loaded: t.instance } : {}),
+      }));
       const outcomes = await runtime.applyIn(trx, commands);
       const failed: Array<{ timer: ClaimedTimer; error: string }> = [];
       outcomes.forEach((outcome, i) => {

@@ -31,6 +31,13 @@ describeEachBackend('timer claims', (store, kind) => {
       ['t2', T0 + 2000, T0 + 5000],
       ['t0', T0 + 3000, T0 + 5000],
     ]);
+    // The instance row comes with the first of its timers only: the later ones fire after it changed.
+    const row = await db.selectFrom('instances').select(['version', 'audit_head']).where('id', '=', instanceId).executeTakeFirstOrThrow();
+    expect(claimed.map((t) => t.instance && { id: t.instance.id, version: t.instance.version, auditHead: t.instance.auditHead })).toEqual([
+      { id: instanceId, version: row.version, auditHead: row.audit_head },
+      undefined,
+      undefined,
+    ]);
     const left = await db.selectFrom('timers').select('timer_id').execute();
     expect(left).toEqual([{ timer_id: 't3' }]);
   });
