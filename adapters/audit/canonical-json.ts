@@ -16,22 +16,49 @@
  * @throws TypeError on a value JSON cannot carry.
  */
 export function canonicalJson(value: unknown): string {
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      throw new TypeError(`规范化 JSON 不接受非有限数 canonical JSON refuses non-finite number ${v}`);
-    }
-    return v;
-  });
+  const text = write(value);
   if (text === undefined) {
     throw new TypeError('规范化 JSON 不接受 undefined canonical JSON refuses undefined');
   }
-  return write(JSON.parse(text) as unknown);
+  return text;
 }
 
-function write(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(write).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${write(record[k])}`).join(',')}}`;
+/** One pass over the value; `undefined` where `JSON.stringify` would leave the member out. */
+function write(input: unknown): string | undefined {
+  let value = input;
+  if (value !== null && typeof value === 'object') {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') value = (toJSON as () => unknown).call(value);
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`规范化 JSON 不接受非有限数 canonical JSON refuses non-finite number ${value}`);
+      }
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('规范化 JSON 不接受 bigint canonical JSON refuses bigint');
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        const items: string[] = [];
+        for (let i = 0; i < value.length; i++) items.push(write(value[i]) ?? 'null');
+        return `[${items.join(',')}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const parts: string[] = [];
+      for (const key of Object.keys(record).sort()) {
+        const text = write(record[key]);
+        if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+      }
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      return undefined;
+  }
 }

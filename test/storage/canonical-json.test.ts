@@ -26,6 +26,30 @@ describe('canonical JSON', () => {
     );
   });
 
+  it('writes what JSON.stringify writes, only with sorted keys (toJSON, undefined members, boxed values)', () => {
+    // Normalise with JSON.stringify, then sort keys: the definition, written the slow way.
+    const sortKeys = (v: unknown): string =>
+      v === null || typeof v !== 'object'
+        ? JSON.stringify(v)
+        : Array.isArray(v)
+          ? `[${v.map(sortKeys).join(',')}]`
+          : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${sortKeys((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    const sortedByStringify = (v: unknown) => sortKeys(JSON.parse(JSON.stringify(v)) as unknown);
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 3, withDate: true, withBoxedValues: true, withNullPrototype: true, withSparseArray: true }), (value) => {
+        let expected: string;
+        try {
+          if (JSON.stringify(value) === undefined) return;
+          expected = sortedByStringify(value);
+        } catch {
+          return;
+        }
+        if (/NaN|Infinity/.test(String(JSON.stringify(value, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? 'NaN' : x))))) return;
+        expect(canonicalJson(value)).toBe(expected);
+      }),
+    );
+  });
+
   it('refuses what JSON cannot carry', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson(undefined)).toThrow(TypeError);
