@@ -70,11 +70,14 @@ export async function rawBaseline(url: string, clients: number, seconds: number)
   }
 }
 
-/** govflow: `send` of one event per command, each client on its own instance. Commands/s. */
-export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean): Promise<number> {
+/**
+ * govflow: `send` of one event per command, each client on its own instance. Commands/s.
+ * `cold` turns off the remembered instance rows, so every command reads its instance first.
+ */
+export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean, cold = false): Promise<number> {
   const store = await freshStore(url, groupCommit ? 4 : clients);
   try {
-    const rt = createRuntime({ db: store.db, ...(groupCommit ? { groupCommit: { maxBatch: 256, concurrency: 2 } } : {}) });
+    const rt = createRuntime({ db: store.db, ...(cold ? { cacheSize: 0 } : {}), ...(groupCommit ? { groupCommit: { maxBatch: 256, concurrency: 2 } } : {}) });
     const ids: string[] = [];
     for (let c = 0; c < clients; c++) ids.push((await rt.start(permit, { applicant: `客户${c}` }, actors.applicant)).instanceId);
     const rate = await timedLoops(clients, seconds, async (client, i) => {
