@@ -66,7 +66,8 @@ async function runRound(db: Kysely<Database>, commands: readonly Command[], inde
       continue;
     }
     pending = settleRound(plans, updated, fresh, outcomes, ctx);
-    const lost = plans.filter((p) => outcomes[p.index] === undefined && !pending.includes(p.index));
+    const again = new Set(pending);
+    const lost = plans.filter((p) => outcomes[p.index] === undefined && !again.has(p.index));
     if (lost.length > 0) await refuseLost(db, lost, outcomes);
   }
 }
