@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: one process tree, one report (bench/results.md, or
  * bench/results.quick.md with --quick): the pure engine, the raw-SQL ceiling beside govflow's
- * durable commands, and govflow beside pg-boss, graphile-worker and DBOS Transact on the same
+ * durable commands, the engine process's memory with 10 k and 1 M instances stored, statistics
+ * latency with 1 M instances, and govflow beside pg-boss, graphile-worker and DBOS Transact on the same
  * 4-step workload and timer storms, each govflow figure also as a ratio to each peer.
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test.
  */
@@ -22,9 +23,13 @@ const quick = process.argv.includes('--quick');
 const started = Date.now();
 const sections: string[] = [];
 
-function child(script: string, args: string[]): string {
+function child(script: string, args: string[], nodeFlags: string[] = []): string {
   console.error(`\n== ${script} ${args.join(' ')}`);
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(import.meta.dirname, script), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   process.stdout.write(out);
   return out;
 }
@@ -50,6 +55,8 @@ sections.push(child('engine.ts', ['--items', '1000', '--runs', '3', '--steps', q
 const runtimeOut = join(import.meta.dirname, quick ? 'runtime-results.quick.md' : 'runtime-results.md');
 child('runtime.ts', [...(quick ? ['--runs', '3', '--seconds', '1', '--storms', '10000'] : ['--runs', '3', '--seconds', '3', '--storms', '100000,10000']), '--out', runtimeOut]);
 sections.push(readFileSync(runtimeOut, 'utf8'));
+sections.push(child('memory.ts', ['--stored', quick ? '10000,100000' : '10000,1000000', '--runs', '3', '--commands', quick ? '2500' : '6000'], ['--expose-gc']));
+sections.push(child('stats.ts', quick ? ['--instances', '100000', '--runs', '3', '--load-seconds', '3'] : ['--instances', '1000000', '--runs', '3']));
 
 const plan = quick ? QUICK_PLAN : FULL_PLAN;
 const peersStarted = Date.now();
@@ -58,7 +65,7 @@ const figures: PeerFigures[] = [];
 let machine: Array<[string, string]> = [];
 try {
   machine = await describeMachine(db.connectionString);
-  const budgetMs = (quick ? 75 : 540) * 1000;
+  const budgetMs = (quick ? 75 : 420) * 1000;
   const peers = [govflowPeer({ groupCommit: false }), govflowPeer({ groupCommit: true }), pgBossPeer(), graphileWorkerPeer(), dbosPeer()];
   for (const [i, peer] of peers.entries()) {
     const share = (budgetMs - (Date.now() - peersStarted)) / (peers.length - i);
