@@ -9,6 +9,8 @@ import type { PeerBench, TimerStormResult } from './peers/types.ts';
 import { freshStore } from './runtime-workloads.ts';
 
 const root = join(import.meta.dirname, '..');
+/** Connections govflow uses for one-transaction-per-command runs, whatever the number of callers. */
+export const POOL = 8;
 const calendars = loadCalendarsFromDir(join(root, 'processes/calendars'));
 
 function fixture(path: string): CompiledDefinition {
@@ -35,12 +37,13 @@ export function govflowPeer(options: { groupCommit: boolean }): PeerBench {
     version: '0.1.0',
     config: options.groupCommit
       ? 'runtime with group commit (maxBatch 256, 2 lanes); one command per step, acknowledged after its commit'
-      : 'runtime, one transaction per command (idempotency key, version check, SM3 audit row, timer rows)',
+      : `runtime, one transaction per command (idempotency key, version check, SM3 audit row, timer rows), pool of at most ${POOL} connections`,
     async setup(connectionString) {
       url = connectionString;
     },
     async fourStep(instances, concurrency) {
-      const store = await freshStore(url, options.groupCommit ? 4 : concurrency + 1);
+      // PostgreSQL's own advice: a few connections per core; callers beyond that wait in the pool.
+      const store = await freshStore(url, options.groupCommit ? 4 : Math.min(concurrency, POOL) + 1);
       const rt: Runtime = createRuntime({ db: store.db, ...(options.groupCommit ? { groupCommit: { maxBatch: 256, concurrency: 2 } } : {}) });
       try {
         await rt.publish(approval, head);

@@ -75,7 +75,8 @@ export async function rawBaseline(url: string, clients: number, seconds: number)
  * `cold` turns off the remembered instance rows, so every command reads its instance first.
  */
 export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean, cold = false): Promise<number> {
-  const store = await freshStore(url, groupCommit ? 4 : clients);
+  // At most 8 connections (a few per core): more only adds backends competing with the engine for the CPUs.
+  const store = await freshStore(url, groupCommit ? 4 : Math.min(clients, 8));
   try {
     const rt = createRuntime({ db: store.db, ...(cold ? { cacheSize: 0 } : {}), ...(groupCommit ? { groupCommit: { maxBatch: 256, concurrency: 2 } } : {}) });
     const ids: string[] = [];

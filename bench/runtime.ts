@@ -82,6 +82,8 @@ lines.push(
   'instance row comes from this node\'s memory of its own last commit when it has one (the version check still decides),',
   'else from a read first ("cold"); the raw baseline does its two writes in an explicit transaction (4 round trips).',
   'Group commit shares one write statement among concurrent commands of many instances (acknowledged after commit).',
+  'The raw baseline opens one connection per client; govflow uses at most 8 (callers beyond that wait in the pool), since',
+  'more backends only compete with the engine process for the two cores.',
   `Load average at end ${(os.loadavg()[0] ?? 0).toFixed(1)} (other work on this machine makes figures noisy).`,
   '',
 );
