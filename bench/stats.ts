@@ -5,8 +5,9 @@
  *     department's statistics, timed over several runs (median, min, max);
  *  2. projector lag under load: commands through the runtime (group commit) while a projector
  *     follows; lag = time from a command's commit until the checkpoint has counted it.
- * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400] [--keep]
- * Needs `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end.
+ * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400] [--keep] [--schema <kept schema>]
+ * Needs `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end
+ * (`--keep` keeps it; `--schema` reuses a kept one — migrated to the current version, nothing generated).
 
  */
 import { randomBytes } from 'node:crypto';
@@ -17,11 +18,13 @@ import pg from 'pg';
 import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
 import { createRuntime } from '../adapters/runtime/runtime.ts';
 import { resolverFromFiles } from '../adapters/stats/definition-resolver.ts';
-import { departmentRanking, departmentStatistics, dwellHeatmap, itemStatistics } from '../adapters/stats/queries/index.ts';
+import { alertCounts, departmentRanking, departmentStatistics, dwellHeatmap, itemStatistics } from '../adapters/stats/queries/index.ts';
+import { trafficBoard } from '../adapters/supervision/traffic-board.ts';
 import { report } from './report.ts';
 import { StatsProjector } from '../adapters/stats/stats-projector.ts';
 import type { Database } from '../adapters/storage/database.ts';
 import { migrate } from '../adapters/storage/migrate.ts';
+import { DEPARTMENT_ROLLUP_BACKFILL } from '../adapters/storage/migrations/0022-stats-department-rollups.ts';
 import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
 import { findProcessFiles, readSources } from '../adapters/definition-files.ts';
 import { loadDefinitions } from '../engine/index.ts';
@@ -85,7 +88,9 @@ async function generate(db: Kysely<Database>, instances: number): Promise<void> 
     from stats_duration_daily group by 1, 2, 3, 4, 5`.execute(db);
   await sql`insert into stats_alert_monthly select department, cast(date_trunc('month', day) as date), definition_id, region, level, sum(n)
     from stats_alert_daily group by 1, 2, 3, 4, 5`.execute(db);
-  await sql`analyze`.execute(db);
+  // The department roll-ups, summed from the per-item tables as migration 0022 does.
+  for (const statement of DEPARTMENT_ROLLUP_BACKFILL) await sql.raw(statement).execute(db);
+  await sql`vacuum analyze`.execute(db);
 }
 
 async function timed(runs: number, f: () => Promise<unknown>): Promise<number[]> {
@@ -152,28 +157,41 @@ async function main(): Promise<void> {
   const instances = Number(args.get('--instances') ?? 1_000_000);
   const runs = Number(args.get('--runs') ?? 5);
   const url = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const schema = `gfb_stats_${randomBytes(3).toString('hex')}`;
+  const reuse = args.get('--schema');
+  const schema = reuse ?? `gfb_stats_${randomBytes(3).toString('hex')}`;
   const store = await openPostgresStore({ connectionString: url, schema, max: 8 });
   try {
     await migrate(store.db);
     let t = performance.now();
-    await generate(store.db, instances);
-    const size = await sql<{ daily: number; monthly: number; instances: number; open: number }>`select
+    if (reuse === undefined) await generate(store.db, instances);
+    else await sql`vacuum analyze`.execute(store.db);
+    const size = await sql<{ daily: number; monthly: number; departments: number; instances: number; open: number }>`select
       (select cast(count(*) as int) from stats_daily) as daily, (select cast(count(*) as int) from stats_monthly) as monthly,
+      (select cast(count(*) as int) from stats_department_monthly) as departments,
       (select cast(count(*) as int) from stats_instances) as instances,
       (select cast(count(*) as int) from stats_instances where ended_at is null) as open`.execute(store.db);
     const z = size.rows[0];
-    console.log(`generated ${z?.instances.toLocaleString('en-US')} instances (${z?.open.toLocaleString('en-US')} open), ${z?.daily.toLocaleString('en-US')} daily and ${z?.monthly.toLocaleString('en-US')} monthly rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const count = (v: number | undefined) => (v ?? 0).toLocaleString('en-US');
+    console.log(
+      `${reuse === undefined ? 'generated' : `schema ${reuse}:`} ${count(z?.instances)} instances (${count(z?.open)} open), ${count(z?.daily)} daily, ` +
+        `${count(z?.monthly)} monthly and ${count(z?.departments)} department-monthly rows in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
     const year = { from: '2025-07-01', to: '2026-06-30', asOf: Date.parse('2026-07-01T00:00:00Z') };
-    report(`statistics queries over ${instances.toLocaleString('en-US')} instances (ms)`, [
+    const city = { ...year, region: '520100' };
+    report(`statistics queries over ${count(z?.instances)} instances (ms)`, [
       { name: 'department comparison (56 departments, one year)', values: await timed(runs, () => departmentRanking(store.db, year)) },
       { name: 'one department, one year (totals, by item, region, month)', values: await timed(runs, () => departmentStatistics(store.db, { ...year, department: 'dept-7' })) },
       { name: 'department comparison, one quarter with partial months (2026-01-15 … 2026-04-14)', values: await timed(runs, () => departmentRanking(store.db, { from: '2026-01-15', to: '2026-04-14', asOf: year.asOf })) },
       { name: 'one department, one month', values: await timed(runs, () => departmentStatistics(store.db, { from: '2026-03-01', to: '2026-03-31', asOf: year.asOf, department: 'dept-7' })) },
       { name: 'one item, one year', values: await timed(runs, () => itemStatistics(store.db, { ...year, item: 'item-7' })) },
       { name: 'dwell heat map, one definition, one year by week', values: await timed(runs, () => dwellHeatmap(store.db, { definition: 'item-7', from: year.from, to: year.to, bucket: 'week' })) },
+      { name: 'department comparison, one year, one city (520100)', values: await timed(runs, () => departmentRanking(store.db, city)) },
+      { name: 'one department, one year, one city (520100)', values: await timed(runs, () => departmentStatistics(store.db, { ...city, department: 'dept-7' })) },
+      { name: 'alert counts, one year (by level, department, month)', values: await timed(runs, () => alertCounts(store.db, year)) },
+      { name: 'traffic-light board (open cases by department)', values: await timed(runs, () => trafficBoard(store.db, { kind: 'region', region: '520000' }, year.asOf)) },
     ]);
     const seconds = Number(args.get('--load-seconds') ?? 10);
+    if (seconds <= 0) return;
     const rate = Number(args.get('--rate') ?? 400);
     t = performance.now();
     const load = await lagUnderLoad(store.db, seconds, rate);
@@ -184,14 +202,13 @@ async function main(): Promise<void> {
     console.log(`| projector lag (ms) | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|\n| commit → counted | ${at(0.5).toFixed(0)} | ${at(0.9).toFixed(0)} | ${at(0.99).toFixed(0)} | ${at(1).toFixed(0)} |`);
   } finally {
     await store.close();
-    if (args.has('--keep')) {
-      console.log(`kept schema ${schema}`);
-      return;
+    if (args.has('--keep') || reuse !== undefined) console.log(`kept schema ${schema}`);
+    else {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
     }
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists ${schema} cascade`);
-    await client.end();
   }
 }
 

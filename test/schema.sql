@@ -96,6 +96,15 @@ CREATE INDEX audit_events_projection_order ON ONLY audit_events USING btree (tx_
 CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON audit_events FOR EACH ROW EXECUTE FUNCTION govflow_refuse_change();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION govflow_refuse_change();
 
+create table code_attempts (
+  receipt_no text not null,
+  attempts integer not null,
+  window_started_at timestamp with time zone not null,
+  blocked_until timestamp with time zone,
+  constraint code_attempts_pkey PRIMARY KEY (receipt_no)
+);
+CREATE INDEX code_attempts_by_window ON code_attempts USING btree (window_started_at);
+
 create table definitions (
   id text not null,
   version integer not null,
@@ -128,6 +137,7 @@ create table idempotency_keys (
   created_at timestamp with time zone not null default now(),
   constraint idempotency_keys_pkey PRIMARY KEY (key)
 );
+CREATE INDEX idempotency_keys_created_brin ON idempotency_keys USING brin (created_at);
 
 create table instances (
   id uuid not null,
@@ -165,9 +175,11 @@ create table outbox (
   attempts integer not null default 0,
   last_error text,
   delivered_at timestamp with time zone,
+  position bigint not null,
   constraint outbox_idempotency_key_key UNIQUE (idempotency_key),
   constraint outbox_pkey PRIMARY KEY (id)
 );
+CREATE UNIQUE INDEX outbox_by_position ON outbox USING btree ("position");
 CREATE INDEX outbox_pending ON outbox USING btree (available_at) WHERE (delivered_at IS NULL);
 
 create table receipt_codes (
@@ -178,8 +190,6 @@ create table receipt_codes (
   code_hash text not null,
   code_salt text not null,
   hash_alg text not null default 'scrypt'::text,
-  failed_attempts integer not null default 0,
-  locked_until timestamp with time zone,
   issued_at timestamp with time zone not null,
   constraint receipt_codes_instance_id_key UNIQUE (instance_id),
   constraint receipt_codes_party_check CHECK ((party = ANY (ARRAY['applicant'::text, 'bidder'::text]))),
@@ -261,6 +271,46 @@ create table stats_daily (
 );
 CREATE INDEX stats_daily_by_day ON stats_daily USING btree (day);
 CREATE INDEX stats_daily_by_item ON stats_daily USING btree (definition_id, day);
+
+create table stats_department_daily (
+  day date not null,
+  department text not null,
+  region text not null,
+  received integer not null default 0,
+  accepted integer not null default 0,
+  not_accepted integer not null default 0,
+  denied integer not null default 0,
+  withdrawn integer not null default 0,
+  completed integer not null default 0,
+  promised_met integer not null default 0,
+  statutory_met integer not null default 0,
+  paused_cases integer not null default 0,
+  paused_wd bigint not null default 0,
+  durations jsonb not null default '{}'::jsonb,
+  alerts jsonb not null default '{}'::jsonb,
+  constraint stats_department_daily_pkey PRIMARY KEY (day, department, region)
+);
+CREATE INDEX stats_department_daily_by_region ON stats_department_daily USING btree (region, day);
+
+create table stats_department_monthly (
+  day date not null,
+  department text not null,
+  region text not null,
+  received integer not null default 0,
+  accepted integer not null default 0,
+  not_accepted integer not null default 0,
+  denied integer not null default 0,
+  withdrawn integer not null default 0,
+  completed integer not null default 0,
+  promised_met integer not null default 0,
+  statutory_met integer not null default 0,
+  paused_cases integer not null default 0,
+  paused_wd bigint not null default 0,
+  durations jsonb not null default '{}'::jsonb,
+  alerts jsonb not null default '{}'::jsonb,
+  constraint stats_department_monthly_pkey PRIMARY KEY (day, department, region)
+);
+CREATE INDEX stats_department_monthly_by_region ON stats_department_monthly USING btree (region, day);
 
 create table stats_duration_daily (
   department text not null,
@@ -412,6 +462,7 @@ CREATE INDEX timers_due_at ON timers USING btree (due_at, fire_order);
 
 create sequence alert_acknowledgements_id_seq;
 create sequence audit_event_position;
+create sequence outbox_position_seq;
 create sequence receipt_no_seq;
 create sequence security_audit_id_seq;
 
@@ -480,3 +531,15 @@ AS $function$
        raise exception 'govflow: % 只可追加，不可修改或删除 (append-only: % refused)', tg_table_name, tg_op
          using errcode = 'GF001';
      end $function$;
+
+CREATE OR REPLACE FUNCTION stats_add_counts(a jsonb, b jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+       select case when b = '{}' then a when a = '{}' then b else (
+         select jsonb_object_agg(key, n) from (
+           select key, sum(cast(value as bigint)) as n
+           from (select * from jsonb_each_text(a) union all select * from jsonb_each_text(b)) as e
+           group by key) as s) end
+     $function$;

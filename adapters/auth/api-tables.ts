@@ -46,8 +46,6 @@ export interface ReceiptCodesTable {
   code_hash: string;
   code_salt: string;
   hash_alg: Generated<string>;
-  failed_attempts: Generated<number>;
-  locked_until: Timestamp | null;
   issued_at: Timestamp;
 }
 

@@ -4,8 +4,11 @@ import type { Executor } from '../storage/database.ts';
 import { regionCondition } from '../queries/region-scope.ts';
 import { withApiTables } from './api-tables.ts';
 
-/** Roles a token can carry. Applicants and bidders have no tokens: they use receipt number + code. */
-export const TOKEN_ROLES = ['designer', 'window', 'officer', 'head', 'supervisor', 'auditor', 'admin'] as const;
+/**
+ * Roles a token can carry. `chief-representative` (首席代表) is a department's authorised decision
+ * maker at the service-centre window. Applicants and bidders have no tokens: they use receipt number + code.
+ */
+export const TOKEN_ROLES = ['designer', 'window', 'chief-representative', 'officer', 'head', 'supervisor', 'auditor', 'admin'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 
 /** `gf_` + 43 base64url characters (256 random bits). */

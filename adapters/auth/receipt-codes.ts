@@ -1,8 +1,8 @@
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
 import { withApiTables } from './api-tables.ts';
+import { clearAttempts } from './code-attempts.ts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 
@@ -10,9 +10,6 @@ const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 const CODE_LENGTH = 8;
 export const CODE_PATTERN = /^[2-9A-HJKMNP-Z]{8}$/;
-/** Wrong codes in a row before a receipt is locked, and for how long. */
-export const MAX_FAILED_ATTEMPTS = 10;
-export const LOCK_MS = 15 * 60_000;
 const SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
@@ -31,7 +28,8 @@ function newVerificationCode(): string {
 
 /**
  * Issues (or re-issues, replacing the old one) the verification code of a receipt and returns it;
- * only a salted scrypt digest is stored. Run it in the transaction that started the instance.
+ * only a salted scrypt digest is stored, and earlier attempts at the receipt number are forgotten.
+ * Run it in the transaction that started the instance.
  */
 export async function issueReceiptCode(
   executor: Executor,
@@ -53,46 +51,29 @@ export async function issueReceiptCode(
       hash_alg: 'scrypt',
       issued_at: new Date(now),
     })
-    .onConflict((oc) =>
-      oc.column('receipt_no').doUpdateSet({ code_hash: hash, code_salt: salt.toString('hex'), failed_attempts: 0, locked_until: null, issued_at: new Date(now) }),
-    )
+    .onConflict((oc) => oc.column('receipt_no').doUpdateSet({ code_hash: hash, code_salt: salt.toString('hex'), issued_at: new Date(now) }))
     .execute();
+  await clearAttempts(executor, receipt.receiptNo);
   return code;
 }
 
-export type ReceiptCheck =
-  | { ok: true; instanceId: string; party: Party; region: string }
-  | { ok: false; reason: 'unknown' | 'locked' | 'mismatch' };
+export type ReceiptCheck = { ok: true; instanceId: string; party: Party; region: string } | { ok: false; reason: 'unknown' | 'mismatch' };
 
 const DUMMY_SALT = Buffer.alloc(16);
 
 /**
- * Checks a receipt number and code. A wrong code counts towards a lock of `LOCK_MS` after
- * `MAX_FAILED_ATTEMPTS`; a right one resets the count. Unknown receipts cost the same scrypt
- * work as known ones, so timing does not tell which receipts exist.
+ * Checks a receipt number and code. Unknown receipts cost the same scrypt work as known ones, so
+ * timing does not tell which receipts exist. Throttling repeated attempts is `code-attempts.ts`'s.
  */
-export async function checkReceiptCode(executor: Executor, receiptNo: string, code: string, now: number): Promise<ReceiptCheck> {
-  const db = withApiTables(executor);
-  const row = await db
+export async function checkReceiptCode(executor: Executor, receiptNo: string, code: string): Promise<ReceiptCheck> {
+  const row = await withApiTables(executor)
     .selectFrom('receipt_codes')
-    .select(['instance_id', 'party', 'region', 'code_hash', 'code_salt', 'failed_attempts', 'locked_until'])
+    .select(['instance_id', 'party', 'region', 'code_hash', 'code_salt'])
     .where('receipt_no', '=', receiptNo)
     .executeTakeFirst();
   const offered = await digest(code, row ? Buffer.from(row.code_salt, 'hex') : DUMMY_SALT);
   if (!row) return { ok: false, reason: 'unknown' };
-  if (row.locked_until !== null && row.locked_until.getTime() > now) return { ok: false, reason: 'locked' };
   const stored = Buffer.from(row.code_hash, 'hex');
-  if (stored.length !== offered.length || !timingSafeEqual(stored, offered)) {
-    await sql`
-      update receipt_codes
-      set failed_attempts = case when failed_attempts + 1 >= ${MAX_FAILED_ATTEMPTS} then 0 else failed_attempts + 1 end,
-          locked_until = case when failed_attempts + 1 >= ${MAX_FAILED_ATTEMPTS}
-                              then cast(${new Date(now + LOCK_MS).toISOString()} as timestamptz) else locked_until end
-      where receipt_no = ${receiptNo}`.execute(executor);
-    return { ok: false, reason: 'mismatch' };
-  }
-  if (row.failed_attempts > 0 || row.locked_until !== null) {
-    await db.updateTable('receipt_codes').set({ failed_attempts: 0, locked_until: null }).where('receipt_no', '=', receiptNo).execute();
-  }
+  if (stored.length !== offered.length || !timingSafeEqual(stored, offered)) return { ok: false, reason: 'mismatch' };
   return { ok: true, instanceId: row.instance_id, party: row.party, region: row.region };
 }

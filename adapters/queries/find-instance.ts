@@ -71,36 +71,3 @@ export async function findInstance(executor: Executor, id: string, scope: CaseSc
     owned: row.owned,
   };
 }
-
-/** Department and region of an instance, whatever the scope (for routing realtime messages). */
-export async function instanceHome(executor: Executor, id: string): Promise<{ department: string; region: string; taskDepartments: string[] } | undefined> {
-  if (!UUID.test(id)) return undefined;
-  const { rows } = await sql<{ department: string; region: string; task_departments: string[] | null }>`
-    select i.department, i.region,
-      (select jsonb_agg(distinct d) from tasks t, lateral (
-         select t.department as d union select jsonb_array_elements_text(t.assignees)) x
-       where t.instance_id = i.id and t.status = 'open') as task_departments
-    from instances i where i.id = ${id.toLowerCase()}`.execute(executor);
-  const row = rows[0];
-  return row ? { department: row.department, region: row.region, taskDepartments: row.task_departments ?? [] } : undefined;
-}
-
-/** Outbox messages of one instance after `(seq, n)` in commit order: what a reconnecting stream missed. */
-export async function outboxSince(
-  executor: Executor,
-  instanceId: string,
-  after: { seq: number; n: number },
-): Promise<Array<{ key: string; topic: string; region: string; payload: Record<string, unknown> }>> {
-  if (!UUID.test(instanceId)) return [];
-  const rows = await executor
-    .selectFrom('outbox')
-    .select(['idempotency_key', 'topic', 'region', 'payload'])
-    .where('instance_id', '=', instanceId.toLowerCase())
-    .execute();
-  const position = (key: string) => key.split(':').slice(-2).map(Number) as [number, number];
-  return rows
-    .map((r) => ({ key: r.idempotency_key, topic: r.topic, region: r.region, payload: r.payload as Record<string, unknown>, at: position(r.idempotency_key) }))
-    .filter((r) => r.at[0] > after.seq || (r.at[0] === after.seq && r.at[1] > after.n))
-    .sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1])
-    .map(({ at: _at, ...r }) => r);
-}

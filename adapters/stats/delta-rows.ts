@@ -16,6 +16,15 @@ const DAILY_COLUMNS: Readonly<Record<DailyCounter, string>> = {
 
 type DailyRow = { department: string; day: string; definition_id: string; region: string } & Record<string, string | number>;
 
+/** Region of the department roll-up rows that sum every region (never a region id). */
+export const ALL_REGIONS = '*';
+
+/** A row of a department roll-up: the counters summed over items, durations and alerts as count objects. */
+export type DepartmentRow = { department: string; day: string; region: string; durations: Record<string, number>; alerts: Record<string, number> } & Record<
+  string,
+  string | number | Record<string, number>
+>;
+
 /** The rows of one projection batch, each key once, ready for `insert … on conflict do update`. */
 export interface DeltaRows {
   daily: DailyRow[];
@@ -25,6 +34,9 @@ export interface DeltaRows {
   monthly: DailyRow[];
   durationMonthly: DeltaRows['duration'];
   alertMonthly: DeltaRows['alert'];
+  /** Everything of the three above summed over items, by day and by month. */
+  departmentDaily: DepartmentRow[];
+  departmentMonthly: DepartmentRow[];
   dwell: Array<{ definition_id: string; state: string; day: string; wd: number; n: number; ms: number }>;
   interval: Array<{ department: string; day: string; definition_id: string; region: string; interval: string; value: number; n: number }>;
 }
@@ -38,9 +50,44 @@ const keyColumns = (k: DailyKey) => ({ department: k.department, day: k.day, def
  */
 export function sumDeltas(deltas: Iterable<StatsDelta>): DeltaRows {
   const list = [...deltas];
+  const months = list.map(toMonth);
   const daily = sumByDay(list);
-  const monthly = sumByDay(list.map(toMonth));
-  return { ...daily, monthly: monthly.daily, durationMonthly: monthly.duration, alertMonthly: monthly.alert };
+  const monthly = sumByDay(months);
+  return {
+    ...daily,
+    monthly: monthly.daily,
+    durationMonthly: monthly.duration,
+    alertMonthly: monthly.alert,
+    departmentDaily: sumByDepartment(list),
+    departmentMonthly: sumByDepartment(months),
+  };
+}
+
+/** Counters, durations and alerts by (department, region, day) over every item, each also under region `*`. */
+function sumByDepartment(deltas: readonly StatsDelta[]): DepartmentRow[] {
+  const rows = new Map<string, DepartmentRow>();
+  const rowsOf = (k: DailyKey): DepartmentRow[] =>
+    [k.region, ALL_REGIONS].map((region) => {
+      const text = `${k.department}\u0000${region}\u0000${k.day}`;
+      let row = rows.get(text);
+      if (!row) {
+        row = { department: k.department, day: k.day, region, durations: {}, alerts: {} } as DepartmentRow;
+        for (const column of Object.values(DAILY_COLUMNS)) row[column] = 0;
+        rows.set(text, row);
+      }
+      return row;
+    });
+  for (const d of deltas) {
+    if (d.kind === 'daily') {
+      const column = DAILY_COLUMNS[d.counter];
+      for (const row of rowsOf(d.key)) row[column] = (row[column] as number) + d.amount;
+    } else if (d.kind === 'duration') {
+      for (const { durations } of rowsOf(d.key)) durations[d.wd] = (durations[d.wd] ?? 0) + 1;
+    } else if (d.kind === 'alert') {
+      for (const { alerts } of rowsOf(d.key)) alerts[d.level] = (alerts[d.level] ?? 0) + 1;
+    }
+  }
+  return [...rows.values()];
 }
 
 /** The delta counted on the first day of its month (dwell and intervals are kept by day only). */
@@ -48,7 +95,7 @@ function toMonth(d: StatsDelta): StatsDelta {
   return 'key' in d ? { ...d, key: { ...d.key, day: `${d.key.day.slice(0, 7)}-01` } } : d;
 }
 
-function sumByDay(deltas: readonly StatsDelta[]): Omit<DeltaRows, 'monthly' | 'durationMonthly' | 'alertMonthly'> {
+function sumByDay(deltas: readonly StatsDelta[]): Omit<DeltaRows, 'monthly' | 'durationMonthly' | 'alertMonthly' | 'departmentDaily' | 'departmentMonthly'> {
   const daily = new Map<string, DailyRow>();
   const duration = new Map<string, DeltaRows['duration'][number]>();
   const alert = new Map<string, DeltaRows['alert'][number]>();

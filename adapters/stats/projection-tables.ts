@@ -1,6 +1,6 @@
 /**
- * Every projection table of migrations 0020–0021 (per-instance facts, replay snapshots, daily
- * and monthly aggregates), in the order `stats rebuild` empties them and `projectionDigest` reads them.
+ * Every projection table of migrations 0020–0022 (per-instance facts, replay snapshots, daily
+ * and monthly aggregates, department roll-ups), in the order `stats rebuild` empties them and `projectionDigest` reads them.
  * The checkpoint (`stats_checkpoint`) is not among them: rebuild resets it instead.
  */
 export const PROJECTION_TABLES = [
@@ -12,6 +12,8 @@ export const PROJECTION_TABLES = [
   'stats_monthly',
   'stats_duration_monthly',
   'stats_alert_monthly',
+  'stats_department_daily',
+  'stats_department_monthly',
   'stats_dwell_daily',
   'stats_interval_daily',
 ] as const;

@@ -81,7 +81,7 @@ export async function writeReplayState(executor: Executor, open: ReadonlyMap<str
     on conflict (instance_id) do update set snapshot = excluded.snapshot`.execute(executor);
 }
 
-/** Adds a batch's sums to the daily and monthly aggregate tables: one statement per table. */
+/** Adds a batch's sums to the daily and monthly aggregate tables and the department roll-ups: one statement per table. */
 export async function writeDeltaRows(executor: Executor, rows: DeltaRows): Promise<void> {
   await writeCounters(executor, 'stats_daily', rows.daily);
   await writeCounters(executor, 'stats_monthly', rows.monthly);
@@ -89,6 +89,8 @@ export async function writeDeltaRows(executor: Executor, rows: DeltaRows): Promi
   await writeDurations(executor, 'stats_duration_monthly', rows.durationMonthly);
   await writeAlerts(executor, 'stats_alert_daily', rows.alert);
   await writeAlerts(executor, 'stats_alert_monthly', rows.alertMonthly);
+  await writeDepartmentRows(executor, 'stats_department_daily', rows.departmentDaily);
+  await writeDepartmentRows(executor, 'stats_department_monthly', rows.departmentMonthly);
   if (rows.dwell.length > 0) {
     await sql`
       insert into stats_dwell_daily as t (definition_id, state, day, wd, n, ms)
@@ -137,4 +139,23 @@ async function writeAlerts(executor: Executor, table: 'stats_alert_daily' | 'sta
     select * from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb))
       as x(department text, day date, definition_id text, region text, level text, n integer)
     on conflict (department, day, definition_id, region, level) do update set n = t.n + excluded.n`.execute(executor);
+}
+
+async function writeDepartmentRows(executor: Executor, table: 'stats_department_daily' | 'stats_department_monthly', rows: DeltaRows['departmentDaily']): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    insert into ${sql.table(table)} as t (day, department, region, received, accepted, not_accepted, denied, withdrawn,
+      completed, promised_met, statutory_met, paused_cases, paused_wd, durations, alerts)
+    select day, department, region, received, accepted, not_accepted, denied, withdrawn, completed, promised_met,
+      statutory_met, paused_cases, paused_wd, durations, alerts
+    from jsonb_to_recordset(cast(${JSON.stringify(rows)} as jsonb)) as x(department text, day date, region text,
+      received integer, accepted integer, not_accepted integer, denied integer, withdrawn integer, completed integer,
+      promised_met integer, statutory_met integer, paused_cases integer, paused_wd bigint, durations jsonb, alerts jsonb)
+    on conflict (day, department, region) do update set
+      received = t.received + excluded.received, accepted = t.accepted + excluded.accepted,
+      not_accepted = t.not_accepted + excluded.not_accepted, denied = t.denied + excluded.denied,
+      withdrawn = t.withdrawn + excluded.withdrawn, completed = t.completed + excluded.completed,
+      promised_met = t.promised_met + excluded.promised_met, statutory_met = t.statutory_met + excluded.statutory_met,
+      paused_cases = t.paused_cases + excluded.paused_cases, paused_wd = t.paused_wd + excluded.paused_wd,
+      durations = stats_add_counts(t.durations, excluded.durations), alerts = stats_add_counts(t.alerts, excluded.alerts)`.execute(executor);
 }

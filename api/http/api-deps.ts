@@ -4,6 +4,7 @@ import type { RealtimeBus } from '../../adapters/bus/realtime-bus.ts';
 import type { Clock } from '../../adapters/runtime/clock.ts';
 import type { Runtime } from '../../adapters/runtime/runtime.ts';
 import type { Database } from '../../adapters/storage/database.ts';
+import type { Throttle } from './auth/throttle.ts';
 import type { SupervisionDeps } from './dashboard/supervision-deps.ts';
 import type { DefinitionCatalog } from './definitions/definition-catalog.ts';
 
@@ -23,4 +24,6 @@ export interface ApiDeps {
   publicDir?: string;
   /** The server's metrics and escalation policy, for `/metrics` and the supervision routes. */
   supervision?: SupervisionDeps;
+  /** Request rates and verification-code attempts; `createApi` sets it from its `limits` option. */
+  throttle?: Throttle;
 }

@@ -30,6 +30,7 @@ export type ApiErrorCode =
   | 'RESERVED_EVENT'
   | 'ALREADY_ACKNOWLEDGED'
   | 'INVALID_CURSOR'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 /** Why a request was refused, for the security audit (never shown to the caller). */

@@ -3,7 +3,9 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ApiDeps } from './api-deps.ts';
 import { ApiError } from './api-error.ts';
+import { abuseLimitsFromEnv, type AbuseLimits } from './auth/abuse-limits.ts';
 import { recordDenial } from './auth/record-security-event.ts';
+import { Throttle } from './auth/throttle.ts';
 import { registerDashboard } from './dashboard/register-dashboard.ts';
 import { requestLog } from './logging/request-log.ts';
 import { registerMetricsRoute } from './metrics/metrics-route.ts';
@@ -31,12 +33,24 @@ export interface Api {
   streams: StreamHub;
 }
 
+export interface ApiOptions {
+  version?: string;
+  isClosing?: () => boolean;
+  /** Request rates and verification-code attempts. Default: from the environment (`abuseLimitsFromEnv`). */
+  limits?: AbuseLimits;
+}
+
+/** Public endpoints: item disclosure, and filing and following a case by receipt number. */
+const PUBLIC_PATH = /^\/api\/v1\/(public\/|applications(\/|$)|bids(\/|$))/;
+
 /**
- * The HTTP API as a hono app: request ids, structured request logs, security headers, every
- * operation with its checks, the OpenAPI document and docs, the dashboard mount point, and one
- * error handler for all of it. Does not listen; `startServer` does, tests use `app.request()`.
+ * The HTTP API as a hono app: request ids, structured request logs, security headers, request
+ * rate limits, every operation with its checks, the OpenAPI document and docs, the dashboard mount
+ * point, and one error handler for all of it. Does not listen; `startServer` does, tests use `app.request()`.
  */
-export function createApi(deps: ApiDeps, options: { version?: string; isClosing?: () => boolean } = {}): Api {
+export function createApi(apiDeps: ApiDeps, options: ApiOptions = {}): Api {
+  const throttle = new Throttle(options.limits ?? abuseLimitsFromEnv(process.env), apiDeps.clock);
+  const deps: ApiDeps = { ...apiDeps, throttle };
   const app = new Hono<AppEnv>();
   const streams = new StreamHub({ bus: deps.bus, db: deps.db, logger: deps.logger });
   // An incoming X-Request-Id is kept when it is short plain text ([A-Za-z0-9_=-]); otherwise a fresh one is made.
@@ -67,6 +81,10 @@ export function createApi(deps: ApiDeps, options: { version?: string; isClosing?
     if (declared !== undefined && Number(declared) > YAML_BODY_LIMIT) {
       throw new ApiError('BODY_TOO_LARGE', `请求体过大 request body larger than ${YAML_BODY_LIMIT} bytes`);
     }
+    await next();
+  });
+  app.use('/api/v1/*', async (c, next) => {
+    if (PUBLIC_PATH.test(c.req.path)) throttle.checkPublic(c);
     await next();
   });
 

@@ -33,6 +33,7 @@ const STATUS: Record<ApiErrorCode | EngineErrorCode | AdapterErrorCode | 'INVALI
   RESERVED_EVENT: 422,
   ALREADY_ACKNOWLEDGED: 409,
   INVALID_CURSOR: 400,
+  RATE_LIMITED: 429,
   INTERNAL: 500,
   // engine
   UNKNOWN_EVENT: 422,

@@ -34,9 +34,27 @@ let h: Harness;
 let shared: Shared;
 let failed = false;
 
-const all = (status: number): Row => ({ designer: status, window: status, officer: status, head: status, supervisor: status, auditor: status, admin: status });
+const all = (status: number): Row => ({
+  designer: status,
+  window: status,
+  'chief-representative': status,
+  officer: status,
+  head: status,
+  supervisor: status,
+  auditor: status,
+  admin: status,
+});
 /** Department roles see A's object and not B's; region roles see both; the rest are refused by role. */
-const caseRead = (ok = 200): Row => ({ designer: 403, window: [ok, 404], officer: [ok, 404], head: [ok, 404], supervisor: ok, auditor: ok, admin: 403 });
+const caseRead = (ok = 200): Row => ({
+  designer: 403,
+  window: [ok, 404],
+  'chief-representative': [ok, 404],
+  officer: [ok, 404],
+  head: [ok, 404],
+  supervisor: ok,
+  auditor: ok,
+  admin: 403,
+});
 const only = (roles: Partial<Row>): Row => ({ ...all(403), ...roles });
 
 async function flaggedCase(): Promise<{ caseId: string; alertId: string }> {
@@ -79,7 +97,7 @@ const endpoints: Endpoint[] = [
     (suffix): Endpoint => ({
       name: `GET /definitions/api-permit/versions${suffix}`,
       request: async () => ({ method: 'GET', url: `/api/v1/definitions/api-permit/versions${suffix}` }),
-      expect: { designer: [200, 404], window: [200, 404], officer: [200, 404], head: [200, 404], supervisor: 200, auditor: 200, admin: 200 },
+      expect: { designer: [200, 404], window: [200, 404], 'chief-representative': [200, 404], officer: [200, 404], head: [200, 404], supervisor: 200, auditor: 200, admin: 200 },
     }),
   ),
   { name: 'POST /definitions/validate', request: async () => ({ method: 'POST', url: '/api/v1/definitions/validate', yaml: yamlFor('matrix-check') }), expect: only({ designer: 200 }) },
@@ -87,59 +105,75 @@ const endpoints: Endpoint[] = [
   {
     name: 'POST /instances',
     request: async () => ({ method: 'POST', url: '/api/v1/instances', json: { definition: 'api-permit', data: { applicant: { name: '矩阵' } } } }),
-    expect: only({ window: [201, 404], officer: [201, 404], head: [201, 404] }),
+    expect: only({ window: [201, 404], 'chief-representative': [201, 404], officer: [201, 404], head: [201, 404] }),
   },
   // Lists answer 200 to every role that may search; what each sees is checked below.
-  { name: 'GET /instances', request: async () => ({ method: 'GET', url: '/api/v1/instances?definition=api-permit' }), expect: only({ window: 200, officer: 200, head: 200, supervisor: 200, auditor: 200 }) },
+  {
+    name: 'GET /instances',
+    request: async () => ({ method: 'GET', url: '/api/v1/instances?definition=api-permit' }),
+    expect: only({ window: 200, 'chief-representative': 200, officer: 200, head: 200, supervisor: 200, auditor: 200 }),
+  },
   { name: 'GET /instances/{id}', request: async (s) => ({ method: 'GET', url: `/api/v1/instances/${s.caseId}` }), expect: caseRead() },
   { name: 'GET /instances/{id}/audit', request: async (s) => ({ method: 'GET', url: `/api/v1/instances/${s.caseId}/audit` }), expect: caseRead() },
   {
     name: 'POST /instances/{id}/events/note',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/events/note`, json: { payload: { text: '矩阵' } } })),
-    expect: only({ window: [200, 404], officer: [200, 404], head: [200, 404] }),
+    // The definition lets window, officer and head take notes; the chief representative passes the HTTP checks and is refused by it.
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [200, 404], head: [200, 404] }),
+  },
+  {
+    name: 'POST /instances/{id}/events/approve',
+    request: onCase('decision', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/events/approve`, json: {} })),
+    // The decision is the head's or, where the definition authorises it, the window's chief representative's.
+    expect: only({ window: [403, 404], 'chief-representative': [200, 404], officer: [403, 404], head: [200, 404] }),
   },
   {
     name: 'POST tasks/{task}/claim',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/received/claim`, json: {} })),
-    expect: only({ window: [200, 404], officer: [403, 404], head: [403, 404] }),
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [403, 404], head: [403, 404] }),
   },
   {
     name: 'POST tasks/{task}/transfer',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/received/transfer`, json: { toUser: 'someone', reason: '矩阵' } })),
-    expect: only({ window: [200, 404], officer: [403, 404], head: [200, 404] }),
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [403, 404], head: [200, 404] }),
   },
   {
     name: 'POST tasks/{task}/delegate',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/received/delegate`, json: { to: 'someone' } })),
-    expect: only({ window: [200, 404], officer: [403, 404], head: [403, 404] }),
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [403, 404], head: [403, 404] }),
   },
   {
     name: 'POST tasks/{task}/urge',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/received/urge`, json: { message: '请尽快' } })),
-    expect: only({ window: [200, 404], officer: [200, 404], head: [200, 404], supervisor: 200 }),
+    // The engine's default urgers (the fixture names none) leave out the chief representative.
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [200, 404], head: [200, 404], supervisor: 200 }),
   },
   {
     name: 'POST tasks/{task}/copy',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/received/copy`, json: { to: ['someone'] } })),
-    expect: only({ window: [200, 404], officer: [403, 404], head: [200, 404] }),
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [403, 404], head: [200, 404] }),
   },
   {
     name: 'POST tasks/{task}/complete',
     request: onCase('joint', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/co-review/complete`, json: { decision: 'approve' } })),
-    expect: only({ window: [403, 404], officer: [200, 404], head: [403, 404] }),
+    expect: only({ window: [403, 404], 'chief-representative': [403, 404], officer: [200, 404], head: [403, 404] }),
   },
   {
     name: 'POST /instances/{id}/return',
     request: onCase('decision', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/return`, json: { to: 'review', reason: '矩阵' } })),
-    expect: only({ window: [403, 404], officer: [403, 404], head: [200, 404] }),
+    expect: only({ window: [403, 404], 'chief-representative': [403, 404], officer: [403, 404], head: [200, 404] }),
   },
   {
     name: 'POST /instances/{id}/withdraw',
     request: onCase('review', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/withdraw`, json: { reason: '矩阵' } })),
-    expect: only({ window: [200, 404], officer: [403, 404], head: [403, 404] }),
+    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [403, 404], head: [403, 404] }),
   },
-  { name: 'GET /tasks', request: async () => ({ method: 'GET', url: '/api/v1/tasks' }), expect: only({ window: 200, officer: 200, head: 200 }) },
-  { name: 'GET /alerts', request: async () => ({ method: 'GET', url: '/api/v1/alerts' }), expect: only({ window: 200, officer: 200, head: 200, supervisor: 200, auditor: 200 }) },
+  { name: 'GET /tasks', request: async () => ({ method: 'GET', url: '/api/v1/tasks' }), expect: only({ window: 200, 'chief-representative': 200, officer: 200, head: 200 }) },
+  {
+    name: 'GET /alerts',
+    request: async () => ({ method: 'GET', url: '/api/v1/alerts' }),
+    expect: only({ window: 200, 'chief-representative': 200, officer: 200, head: 200, supervisor: 200, auditor: 200 }),
+  },
   { name: 'GET /alerts/{id}', request: async (s) => ({ method: 'GET', url: `/api/v1/alerts/${s.alertId}` }), expect: caseRead() },
   {
     name: 'POST /alerts/{id}/acknowledge',
@@ -147,12 +181,22 @@ const endpoints: Endpoint[] = [
       const alertId = (await fresh()).id === 'fresh' ? (await flaggedCase()).alertId : s.alertId;
       return { method: 'POST', url: `/api/v1/alerts/${alertId}/acknowledge`, json: { comment: '矩阵' } };
     },
-    expect: only({ head: [200, 404], supervisor: 200 }),
+    expect: only({ 'chief-representative': [200, 404], head: [200, 404], supervisor: 200 }),
   },
   { name: 'GET /stats/departments', request: async () => ({ method: 'GET', url: '/api/v1/stats/departments' }), expect: only({ head: 200, supervisor: 200, auditor: 200 }) },
   { name: 'GET /streams/instances/{id}', request: async (s) => ({ method: 'GET', url: `/api/v1/streams/instances/${s.caseId}` }), expect: caseRead(), stream: true },
-  { name: 'GET /streams/tasks', request: async () => ({ method: 'GET', url: '/api/v1/streams/tasks' }), expect: only({ window: 200, officer: 200, head: 200 }), stream: true },
-  { name: 'GET /streams/alerts', request: async () => ({ method: 'GET', url: '/api/v1/streams/alerts' }), expect: only({ window: 200, officer: 200, head: 200, supervisor: 200, auditor: 200 }), stream: true },
+  {
+    name: 'GET /streams/tasks',
+    request: async () => ({ method: 'GET', url: '/api/v1/streams/tasks' }),
+    expect: only({ window: 200, 'chief-representative': 200, officer: 200, head: 200 }),
+    stream: true,
+  },
+  {
+    name: 'GET /streams/alerts',
+    request: async () => ({ method: 'GET', url: '/api/v1/streams/alerts' }),
+    expect: only({ window: 200, 'chief-representative': 200, officer: 200, head: 200, supervisor: 200, auditor: 200 }),
+    stream: true,
+  },
   { name: 'POST /tokens', request: async () => ({ method: 'POST', url: '/api/v1/tokens', json: { role: 'window', department: DEPT_A } }), expect: only({ admin: 201 }) },
   { name: 'GET /tokens', request: async () => ({ method: 'GET', url: '/api/v1/tokens' }), expect: only({ admin: 200 }) },
   {
@@ -222,6 +266,12 @@ describe('authorization matrix: role × department × endpoint', () => {
     expect(await visible(h.token('window'), '/api/v1/tasks?limit=200', 'instanceId', shared.caseId)).toBe(true);
     expect(await visible(h.token('window', DEPT_B), '/api/v1/tasks?limit=200', 'instanceId', shared.caseId)).toBe(false);
     expect(await visible(h.token('window', DEPT_A, '530000'), '/api/v1/tasks?limit=200', 'instanceId', shared.caseId)).toBe(false);
+    // The chief representative sees its own department's cases, tasks and alerts, and no other department's.
+    expect(await visible(h.token('chief-representative'), list, 'id', shared.caseId)).toBe(true);
+    expect(await visible(h.token('chief-representative'), '/api/v1/alerts?limit=200', 'id', shared.alertId)).toBe(true);
+    expect(await visible(h.token('chief-representative', DEPT_B), list, 'id', shared.caseId)).toBe(false);
+    expect(await visible(h.token('chief-representative', DEPT_B), '/api/v1/alerts?limit=200', 'id', shared.alertId)).toBe(false);
+    expect(await visible(h.token('chief-representative', DEPT_B), '/api/v1/tasks?limit=200', 'instanceId', shared.caseId)).toBe(false);
     const stats = await h.call('GET', '/api/v1/stats/departments', { token: h.token('supervisor', DEPT_A, '530000') });
     expect(stats.body.departments).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NO_LIMITS } from '../../api/http/auth/abuse-limits.ts';
 import { actor, caseAt, openHarness, type Harness } from './support/api-harness.ts';
 
 /**
@@ -19,7 +20,7 @@ let decisionCase: string;
 let alertId: string;
 const answers: Array<{ status: number; code: unknown; what: string }> = [];
 
-const TABLES = ['definitions', 'instances', 'audit_events', 'audit_anchors', 'timers', 'tasks', 'alerts', 'outbox', 'idempotency_keys', 'api_tokens', 'receipt_codes', 'alert_acknowledgements'];
+const TABLES = ['definitions', 'instances', 'audit_events', 'audit_anchors', 'timers', 'tasks', 'alerts', 'outbox', 'idempotency_keys', 'api_tokens', 'receipt_codes', 'code_attempts', 'alert_acknowledgements'];
 
 async function fingerprint(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -35,7 +36,8 @@ async function fingerprint(): Promise<Record<string, string>> {
 let before: Record<string, string>;
 
 beforeAll(async () => {
-  h = await openHarness('api input fuzz');
+  // Hundreds of public requests at one instant of the test clock: no request rate limit here.
+  h = await openHarness('api input fuzz', 'pglite', { limits: NO_LIMITS });
   caseId = await caseAt(h, 'received');
   decisionCase = await caseAt(h, 'decision');
   await h.runtime.send(caseId, 'flag', { actor: actor('window') });

@@ -14,6 +14,7 @@ import {
   type RankingMeasure,
 } from '../../adapters/stats/queries/index.ts';
 import { rebuildStatistics } from '../../adapters/stats/rebuild.ts';
+import { DEPARTMENT_ROLLUP_BACKFILL } from '../../adapters/storage/migrations/0022-stats-department-rollups.ts';
 import { StatsProjector } from '../../adapters/stats/stats-projector.ts';
 import type { Database } from '../../adapters/storage/database.ts';
 import { openPostgresStore } from '../../adapters/storage/open-postgres.ts';
@@ -139,6 +140,47 @@ describeEachBackend('statistics projected from the audit log', (store, kind) => 
       expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
       expect(ranking.departments[0]?.rank).toBe(1);
     }
+  });
+
+  it('the department comparison in a region scope reads the right roll-up rows: the province (every region) and one city', async () => {
+    // 520000 covers every region of the workload, so the rows summing all regions answer; 520100 needs its own rows.
+    const regions = new Set(brute.instances.map((i) => i.region));
+    expect(regions.size).toBeGreaterThan(1);
+    for (const [region, covers] of [
+      ['520000', (r: string) => r.startsWith('52')],
+      ['520100', (r: string) => r === '520100'],
+      ['520300', (r: string) => r === '520300'],
+    ] as const) {
+      for (const period of [{ from, to }, { from: '2026-03-09', to: '2026-04-02' }]) {
+        const ranking = await departmentRanking(store().db, { ...period, region, asOf });
+        if (period.from === from) {
+          const expected = [...new Set(brute.instances.filter((i) => covers(i.region)).map((i) => i.department))].sort();
+          expect(ranking.departments.map((d) => d.department).sort(), region).toEqual(expected);
+        }
+        for (const { department, rank: _rank, ranks: _ranks, ...m } of ranking.departments) {
+          expect(m, `${region} ${department} ${period.from}`).toEqual(bruteMeasures(brute, { ...period, department, region: covers }));
+        }
+        const alerts = await alertCounts(store().db, { ...period, region });
+        const levels: Record<string, number> = {};
+        for (const a of brute.alerts.filter((x) => covers(x.region) && day(x.at) >= period.from && day(x.at) <= period.to)) levels[a.level] = (levels[a.level] ?? 0) + 1;
+        expect(alerts.byLevel, region).toEqual(levels);
+      }
+    }
+  });
+
+  it('migration 0022 rolls existing projections up into exactly the rows the projector keeps', async () => {
+    const { db } = store();
+    const digest = async () => {
+      const { tables } = await projectionDigest(db);
+      return [tables['stats_department_daily'], tables['stats_department_monthly']];
+    };
+    const kept = await digest();
+    expect(kept[0]?.rows).toBeGreaterThan(0);
+    await db.transaction().execute(async (trx) => {
+      await sql`truncate stats_department_daily, stats_department_monthly`.execute(trx);
+      for (const statement of DEPARTMENT_ROLLUP_BACKFILL) await sql.raw(statement).execute(trx);
+    });
+    expect(await digest()).toEqual(kept);
   });
 
   it('item statistics equal the brute force for every item', async () => {

@@ -10,6 +10,7 @@ import type { Database } from '../../storage/database.ts';
 import { uuidArray } from '../../storage/sql-array.ts';
 import { TimerScheduler } from '../../timers/timer-scheduler.ts';
 import { decide, type Decision, type SimulatedCase } from './case-agent.ts';
+import { PhaseTimes, submitAll, timersDue } from './demo-runtime.ts';
 import { arrivalsFor, DEMO_REGIONS, demoCatalog, drawPersona } from './demo-cases.ts';
 import { afterExpiry, nextDecisionAt } from './next-decision.ts';
 import { arrivalsOn } from './office-time.ts';
@@ -33,6 +34,8 @@ export interface DemoOptions {
   /** Days the clock runs on after the last arrivals, so cases can finish. Default 0. */
   drainDays?: number;
   engine?: EnginePort;
+  /** Commands per transaction and transactions in flight of the runtime's group commit. Default 200 and 2. */
+  groupCommit?: { maxBatch: number; concurrency: number };
   /** Called after each simulated day. */
   onDay?: (progress: DemoProgress) => void | Promise<void>;
 }
@@ -59,7 +62,12 @@ export interface DemoReport extends DemoProgress {
   stuck: number;
   /** Commands the runtime refused (should be 0: every command is dry-run first). */
   refused: number;
+  /** Where the time went, ms: commands through the runtime, timers fired, choosing what cases do (reads included). */
+  timing: Record<DemoPhase, number>;
 }
+
+const PHASES = ['commands', 'timers', 'simulation'] as const;
+export type DemoPhase = (typeof PHASES)[number];
 
 const HOUR = 3_600_000;
 const MAX_DECISIONS = 80;
@@ -69,8 +77,8 @@ const PUBLISHER = { id: 'govflow-demo', role: 'system' };
  * Replays a realistic workload through the real runtime on a virtual clock: cases arrive during
  * office hours (a trickle online on other days), staff and applicants act on them by reading
  * each definition's states and events (see `case-agent.ts`), and due timers fire as the clock
- * advances — hour by hour, timers first, then every command due in that hour in one
- * transaction. All randomness comes from `seed`. The database must be migrated.
+ * advances — hour by hour, timers first, then every command due in that hour, submitted at once
+ * through the runtime's group commit. All randomness comes from `seed`. The database must be migrated.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const rng = new SeededRandom(options.seed);
@@ -79,7 +87,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const perDay = options.perDay ?? 300;
   const totalDays = options.days + (options.drainDays ?? 0);
   const clock = new TestClock(startOfLocalDay(start));
-  const runtime = createRuntime({ db: options.db, clock, engine });
+  const runtime = createRuntime({ db: options.db, clock, engine, groupCommit: options.groupCommit ?? { maxBatch: 200, concurrency: 2 } });
+  const phases = new PhaseTimes(PHASES);
   const scheduler = new TimerScheduler({ db: options.db, runtime, clock, batchSize: 5000 });
   for (const def of options.definitions) await runtime.publish(def, PUBLISHER);
   const catalog = demoCatalog(options.definitions, rng);
@@ -98,6 +107,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     open: 0,
     stuck: 0,
     refused: 0,
+    timing: phases.ms,
   };
   const live = new Set<SimulatedCase>();
 
@@ -127,17 +137,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const tick = dayStart + hour * HOUR;
       if (queue.peekTime() === undefined || (queue.peekTime() as number) >= tick) continue;
       clock.set(tick);
-      let t0 = performance.now();
-      report.timersFired += (await scheduler.drain()).fired;
-      (globalThis as any).__T.timers += performance.now() - t0;
-      t0 = performance.now();
+      await fireTimers();
       await runTick(queue.popUntil(tick));
-      (globalThis as any).__T.tick += performance.now() - t0;
     }
     clock.set(dayStart + 24 * HOUR);
-    const t1 = performance.now();
-    report.timersFired += (await scheduler.drain()).fired;
-    (globalThis as any).__T.timers += performance.now() - t1;
+    await fireTimers();
     report.day = d + 1;
     report.date = date;
     await options.onDay?.({ day: report.day, of: totalDays, date, started: report.started, commands: report.commands, timersFired: report.timersFired });
@@ -147,16 +151,45 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   await runtime.close();
   return report;
 
+  async function fireTimers(): Promise<void> {
+    await phases.time('timers', async () => {
+      if (await timersDue(options.db, clock.now())) report.timersFired += (await scheduler.drain()).fired;
+    });
+  }
+
   async function runTick(due: Array<{ c: SimulatedCase; start?: StartCommand }>): Promise<void> {
+    const { commands, pending } = await phases.time('simulation', () => chooseCommands(due));
+    if (commands.length === 0) return;
+    const outcomes = await phases.time('commands', () => submitAll(runtime, commands));
+    report.commands += commands.length;
     const now = clock.now();
-    const t3 = performance.now();
+    outcomes.forEach((outcome, i) => {
+      const { c, start: started, kind } = pending[i] as (typeof pending)[number];
+      if (!outcome.ok) {
+        report.refused += 1;
+        if (started) live.delete(c);
+        else queue.push(now + HOUR, { c });
+        return;
+      }
+      if (outcome.result.status === 'done') {
+        finish(c, outcome.result.outcome);
+        return;
+      }
+      // The state the command led to, and the tasks of its states, say who acts next and when.
+      const snap = configuration(c, outcome.result.state as InstanceSnapshot['value']);
+      queue.push(nextDecisionAt(c, snap, now, options.calendar, rng, kind), { c });
+    });
+  }
+
+  /** What each due case does now, read from its stored snapshot, as commands. */
+  async function chooseCommands(due: Array<{ c: SimulatedCase; start?: StartCommand }>) {
+    const now = clock.now();
     const ids = due.filter((d) => !d.start).map((d) => d.c.instanceId);
     const snapshots = new Map<string, InstanceSnapshot>();
     if (ids.length > 0) {
       const rows = await options.db.selectFrom('instances').select(['id', 'snapshot']).where('id', '=', (eb) => eb.fn.any(uuidArray(ids))).execute();
       for (const r of rows) snapshots.set(r.id, r.snapshot as InstanceSnapshot);
     }
-    (globalThis as any).__T.load += performance.now() - t3;
     const commands: Command[] = [];
     const pending: Array<{ c: SimulatedCase; start?: boolean; kind?: Decision['kind'] }> = [];
     for (const { c, start: startCommand } of due) {
@@ -200,27 +233,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       });
       pending.push({ c, kind: decision.kind });
     }
-    if (commands.length === 0) return;
-    const t2 = performance.now();
-    const outcomes = await options.db.transaction().execute((trx) => runtime.applyIn(trx, commands));
-    (globalThis as any).__T.apply += performance.now() - t2;
-    report.commands += commands.length;
-    outcomes.forEach((outcome, i) => {
-      const { c, start: started, kind } = pending[i] as (typeof pending)[number];
-      if (!outcome.ok) {
-        report.refused += 1;
-        if (started) live.delete(c);
-        else queue.push(now + HOUR, { c });
-        return;
-      }
-      if (outcome.result.status === 'done') {
-        finish(c, outcome.result.outcome);
-        return;
-      }
-      // The state the command led to, and the tasks of its states, say who acts next and when.
-      const snap = configuration(c, outcome.result.state as InstanceSnapshot['value']);
-      queue.push(nextDecisionAt(c, snap, now, options.calendar, rng, kind), { c });
-    });
+    return { commands, pending };
   }
 
   function finish(c: SimulatedCase, outcome: string | null | undefined): void {

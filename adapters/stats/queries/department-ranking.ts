@@ -1,6 +1,6 @@
 import type { Executor } from '../../storage/database.ts';
 import { measuresBy, type Measures } from './measures.ts';
-import { asOfInstant, checkPeriod, StatsQueryError, type StatsPeriod } from './stats-query.ts';
+import { asOfInstant, checkPeriod, StatsQueryError, statsSnapshot, type StatsPeriod } from './stats-query.ts';
 
 /** Measures departments are ranked on, and whether more is better. */
 export const RANKING_MEASURES = {
@@ -81,7 +81,7 @@ export async function departmentRanking(executor: Executor, input: DepartmentRan
     throw new StatsQueryError('orderBy', `未知的排名指标 unknown orderBy ${String(orderBy)}; known: ${Object.keys(RANKING_MEASURES).join(', ')}`);
   }
   const asOf = asOfInstant(input.asOf);
-  const byDepartment = [...(await measuresBy(executor, { ...period, asOf }, 'department'))];
+  const byDepartment = [...(await statsSnapshot(executor, (ex) => measuresBy(ex, { ...period, asOf }, 'department')))];
   const ranks = new Map<RankingMeasure, Array<number | null>>();
   for (const [measure, better] of Object.entries(RANKING_MEASURES) as Array<[RankingMeasure, 'higher' | 'lower']>) {
     ranks.set(measure, competitionRanks(byDepartment.map(([, m]) => measureValue(m, measure)), better));

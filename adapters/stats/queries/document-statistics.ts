@@ -3,7 +3,7 @@ import type { Executor } from '../../storage/database.ts';
 import { textArray } from '../../storage/sql-array.ts';
 import { intervalStatistics, type IntervalFigures, type IntervalStatisticsInput } from './interval-statistics.ts';
 import { measuresBy, type Measures } from './measures.ts';
-import { asOfInstant, checkId, checkPeriod, regionOnly } from './stats-query.ts';
+import { asOfInstant, checkId, checkPeriod, regionOnly, statsSnapshot } from './stats-query.ts';
 import { definitionsOfCategory } from './titles.ts';
 
 export interface DocumentStatistics {
@@ -26,22 +26,24 @@ export interface DocumentStatistics {
 export async function documentStatistics(executor: Executor, input: IntervalStatisticsInput & { asOf?: number }): Promise<DocumentStatistics> {
   const period = checkPeriod(input);
   const asOf = asOfInstant(input.asOf);
-  const items = await definitionsOfCategory(executor, 'document');
   const department = input.department !== undefined ? checkId('department', input.department) : undefined;
-  const filter = { ...period, items, asOf, ...(department !== undefined ? { department } : {}) };
-  const totals = (await measuresBy(executor, filter, 'total')).get('total') as Measures;
-  const { rows } = await sql<{ department: string; n: number }>`
-    select i.department, cast(count(*) as int) as n from stats_instances i
-    where i.promised_running and i.promised_due < cast(${new Date(asOf).toISOString()} as timestamptz) and i.urgent
-      and i.definition_id = any(${textArray(items)}) and ${regionOnly(period.region, 'i')}
-      and ${department !== undefined ? sql<boolean>`i.department = ${department}` : sql<boolean>`true`}
-    group by 1 order by 1`.execute(executor);
-  return {
-    period: { from: period.from, to: period.to },
-    region: period.region ?? null,
-    asOf: new Date(asOf).toISOString(),
-    totals,
-    intervals: await intervalStatistics(executor, 'document', input),
-    overdueUrgent: { total: rows.reduce((t, r) => t + r.n, 0), byDepartment: rows.map((r) => ({ department: r.department, count: r.n })) },
-  };
+  return statsSnapshot(executor, async (executor) => {
+    const items = await definitionsOfCategory(executor, 'document');
+    const filter = { ...period, items, asOf, ...(department !== undefined ? { department } : {}) };
+    const totals = (await measuresBy(executor, filter, 'total')).get('total') as Measures;
+    const { rows } = await sql<{ department: string; n: number }>`
+      select i.department, cast(count(*) as int) as n from stats_instances i
+      where i.promised_running and i.promised_due < cast(${new Date(asOf).toISOString()} as timestamptz) and i.urgent
+        and i.definition_id = any(${textArray(items)}) and ${regionOnly(period.region, 'i')}
+        and ${department !== undefined ? sql<boolean>`i.department = ${department}` : sql<boolean>`true`}
+      group by 1 order by 1`.execute(executor);
+    return {
+      period: { from: period.from, to: period.to },
+      region: period.region ?? null,
+      asOf: new Date(asOf).toISOString(),
+      totals,
+      intervals: await intervalStatistics(executor, 'document', input),
+      overdueUrgent: { total: rows.reduce((t, r) => t + r.n, 0), byDepartment: rows.map((r) => ({ department: r.department, count: r.n })) },
+    };
+  });
 }

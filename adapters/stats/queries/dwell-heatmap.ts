@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Text } from '../../../engine/index.ts';
 import { histogramTotals, percentileOfHistogram } from '../../../engine/stats/index.ts';
 import type { Executor } from '../../storage/database.ts';
-import { checkId, checkPeriod, StatsQueryError } from './stats-query.ts';
+import { checkId, checkPeriod, StatsQueryError, statsSnapshot } from './stats-query.ts';
 import { stateTitles } from './titles.ts';
 
 export interface DwellHeatmapInput {
@@ -59,28 +59,30 @@ export async function dwellHeatmap(executor: Executor, input: DwellHeatmapInput)
   const bucket = input.bucket ?? 'month';
   if (bucket !== 'month' && bucket !== 'week') throw new StatsQueryError('bucket', `bucket 只能是 month 或 week, got ${String(bucket)}`);
   const column = bucket === 'month' ? sql<string>`to_char(d.day, 'YYYY-MM')` : sql<string>`to_char(d.day, 'IYYY-"W"IW')`;
-  const { rows } = await sql<{ state: string; col: string; wd: number; n: number; ms: number }>`
-    select d.state, ${column} as col, d.wd, cast(sum(d.n) as int) as n, cast(sum(d.ms) as float8) as ms
-    from stats_dwell_daily d
-    where d.definition_id = ${definition} and d.day between cast(${period.from} as date) and cast(${period.to} as date)
-    group by 1, 2, 3`.execute(executor);
-  const waiting = await sql<{ state: string; n: number }>`
-    select state, cast(count(*) as int) as n from stats_instances
-    where definition_id = ${definition} and ended_at is null group by state`.execute(executor);
-  const waitingNow = new Map<string, number>();
-  for (const r of waiting.rows) for (const leaf of r.state.split(',')) if (leaf) waitingNow.set(leaf, (waitingNow.get(leaf) ?? 0) + r.n);
-  const { title, states: titles } = await stateTitles(executor, definition);
+  return statsSnapshot(executor, async (executor) => {
+    const { rows } = await sql<{ state: string; col: string; wd: number; n: number; ms: number }>`
+      select d.state, ${column} as col, d.wd, cast(sum(d.n) as int) as n, cast(sum(d.ms) as float8) as ms
+      from stats_dwell_daily d
+      where d.definition_id = ${definition} and d.day between cast(${period.from} as date) and cast(${period.to} as date)
+      group by 1, 2, 3`.execute(executor);
+    const waiting = await sql<{ state: string; n: number }>`
+      select state, cast(count(*) as int) as n from stats_instances
+      where definition_id = ${definition} and ended_at is null group by state`.execute(executor);
+    const waitingNow = new Map<string, number>();
+    for (const r of waiting.rows) for (const leaf of r.state.split(',')) if (leaf) waitingNow.set(leaf, (waitingNow.get(leaf) ?? 0) + r.n);
+    const { title, states: titles } = await stateTitles(executor, definition);
 
-  const names = [...new Set([...rows.map((r) => r.state), ...waitingNow.keys()])];
-  const columns = [...new Set(rows.map((r) => r.col))].sort();
-  const states = names
-    .map((state) => ({ state, title: titles.get(state) ?? null, waitingNow: waitingNow.get(state) ?? 0, ...figures(rows.filter((r) => r.state === state)) }))
-    .sort((a, b) => (b.p90Wd ?? -1) - (a.p90Wd ?? -1) || b.count - a.count || a.state.localeCompare(b.state));
-  const cells = states.flatMap(({ state }) =>
-    columns.flatMap((col) => {
-      const here = rows.filter((r) => r.state === state && r.col === col);
-      return here.length > 0 ? [{ state, column: col, ...figures(here) }] : [];
-    }),
-  );
-  return { definition, title, period: { from: period.from, to: period.to }, bucket, columns, states, cells };
+    const names = [...new Set([...rows.map((r) => r.state), ...waitingNow.keys()])];
+    const columns = [...new Set(rows.map((r) => r.col))].sort();
+    const states = names
+      .map((state) => ({ state, title: titles.get(state) ?? null, waitingNow: waitingNow.get(state) ?? 0, ...figures(rows.filter((r) => r.state === state)) }))
+      .sort((a, b) => (b.p90Wd ?? -1) - (a.p90Wd ?? -1) || b.count - a.count || a.state.localeCompare(b.state));
+    const cells = states.flatMap(({ state }) =>
+      columns.flatMap((col) => {
+        const here = rows.filter((r) => r.state === state && r.col === col);
+        return here.length > 0 ? [{ state, column: col, ...figures(here) }] : [];
+      }),
+    );
+    return { definition, title, period: { from: period.from, to: period.to }, bucket, columns, states, cells };
+  });
 }

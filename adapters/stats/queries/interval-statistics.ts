@@ -3,7 +3,7 @@ import type { Text } from '../../../engine/index.ts';
 import { histogramTotals, percentileOfHistogram, STATS_PROFILES } from '../../../engine/stats/index.ts';
 import type { Executor } from '../../storage/database.ts';
 import { textArray } from '../../storage/sql-array.ts';
-import { checkId, checkPeriod, periodCondition, StatsQueryError, type StatsPeriod } from './stats-query.ts';
+import { checkId, checkPeriod, periodCondition, StatsQueryError, statsSnapshot, type StatsPeriod } from './stats-query.ts';
 
 export interface IntervalStatisticsInput extends StatsPeriod {
   department?: string;
@@ -32,10 +32,12 @@ export async function intervalStatistics(executor: Executor, category: string, i
   const names = Object.keys(profile.intervals);
   if (names.length === 0) return [];
   const department = input.department !== undefined ? sql<boolean>`d.department = ${checkId('department', input.department)}` : sql<boolean>`true`;
-  const { rows } = await sql<{ interval: string; value: number; n: number }>`
-    select d.interval, d.value, cast(sum(d.n) as int) as n from stats_interval_daily d
-    where d.interval = any(${textArray(names)}) and ${periodCondition(period, 'd')} and ${department}
-    group by 1, 2`.execute(executor);
+  const { rows } = await statsSnapshot(executor, (executor) =>
+    sql<{ interval: string; value: number; n: number }>`
+      select d.interval, d.value, cast(sum(d.n) as int) as n from stats_interval_daily d
+      where d.interval = any(${textArray(names)}) and ${periodCondition(period, 'd')} and ${department}
+      group by 1, 2`.execute(executor),
+  );
   return names.map((interval) => {
     const rule = profile.intervals[interval] as (typeof profile.intervals)[string];
     const hist = rows.filter((r) => r.interval === interval).map((r) => [r.value, r.n] as const);

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { addDays } from '../../../engine/calendar/index.ts';
 import { regionCondition, REGION_PATTERN } from '../../queries/region-scope.ts';
+import type { Executor } from '../../storage/database.ts';
 
 /** Why a statistics query was refused. */
 export type StatsQueryErrorCode = 'STATS_INVALID_QUERY';
@@ -110,4 +111,22 @@ export function periodRows(daily: string, monthly: string, period: { from: strin
   if (months) parts.push(sql`select * from ${sql.table(monthly)} where day between cast(${months[0]} as date) and cast(${months[1]} as date)`);
   for (const [a, b] of days) parts.push(sql`select * from ${sql.table(daily)} where day between cast(${a} as date) and cast(${b} as date)`);
   return sql`(${sql.join(parts, sql` union all `)})`;
+}
+
+/**
+ * Runs the statements of one statistics answer in one read-only snapshot (repeatable read), so
+ * counters, histograms and "overdue now" agree even while the projector commits, and with
+ * parallel workers off: each statement reads at most a few thousand rows through an index, and
+ * starting workers costs more than that. Inside a caller's transaction, runs there as it is.
+ */
+export function statsSnapshot<T>(executor: Executor, run: (executor: Executor) => Promise<T>): Promise<T> {
+  if (executor.isTransaction) return run(executor);
+  return executor
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+      return run(trx);
+    });
 }

@@ -1,7 +1,7 @@
 import type { Executor } from '../../storage/database.ts';
 import { intervalStatistics, type IntervalFigures, type IntervalStatisticsInput } from './interval-statistics.ts';
 import { measuresBy, type Measures } from './measures.ts';
-import { asOfInstant, checkPeriod } from './stats-query.ts';
+import { asOfInstant, checkPeriod, statsSnapshot } from './stats-query.ts';
 import { definitionsOfCategory } from './titles.ts';
 
 export interface TenderStatistics {
@@ -20,8 +20,11 @@ export interface TenderStatistics {
  */
 export async function tenderStatistics(executor: Executor, input: IntervalStatisticsInput & { asOf?: number }): Promise<TenderStatistics> {
   const period = checkPeriod(input);
-  const items = await definitionsOfCategory(executor, 'tender');
-  const filter = { ...period, items, asOf: asOfInstant(input.asOf), ...(input.department !== undefined ? { department: input.department } : {}) };
-  const totals = (await measuresBy(executor, filter, 'total')).get('total') as Measures;
-  return { period: { from: period.from, to: period.to }, region: period.region ?? null, totals, intervals: await intervalStatistics(executor, 'tender', input) };
+  const asOf = asOfInstant(input.asOf);
+  return statsSnapshot(executor, async (executor) => {
+    const items = await definitionsOfCategory(executor, 'tender');
+    const filter = { ...period, items, asOf, ...(input.department !== undefined ? { department: input.department } : {}) };
+    const totals = (await measuresBy(executor, filter, 'total')).get('total') as Measures;
+    return { period: { from: period.from, to: period.to }, region: period.region ?? null, totals, intervals: await intervalStatistics(executor, 'tender', input) };
+  });
 }

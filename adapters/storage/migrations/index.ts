@@ -2,12 +2,16 @@ import type { Migration } from './migration.ts';
 import { migration0001 } from './0001-definitions-instances.ts';
 import { migration0002 } from './0002-audit-events.ts';
 import { migration0003 } from './0003-worklist-timers-outbox.ts';
+import { migration0004 } from './0004-idempotency-retention.ts';
 import { migration0010 } from './0010-api-tokens.ts';
 import { migration0011 } from './0011-security-audit.ts';
 import { migration0012 } from './0012-receipt-codes.ts';
 import { migration0013 } from './0013-alert-acknowledgements.ts';
+import { migration0014 } from './0014-outbox-positions.ts';
+import { migration0015 } from './0015-code-attempts.ts';
 import { migration0020 } from './0020-stats-projections.ts';
 import { migration0021 } from './0021-stats-monthly.ts';
+import { migration0022 } from './0022-stats-department-rollups.ts';
 import { migration0030 } from './0030-alert-escalation.ts';
 
 export type { Migration } from './migration.ts';
@@ -21,11 +25,15 @@ export const migrations: readonly Migration[] = [
   migration0001,
   migration0002,
   migration0003,
+  migration0004,
   migration0010,
   migration0011,
   migration0012,
   migration0013,
+  migration0014,
+  migration0015,
   migration0020,
   migration0021,
+  migration0022,
   migration0030,
 ];

@@ -95,7 +95,7 @@ export function registerTokenCommands(program: Command): void {
       const rows = await withStore((store) => listTokens(store.db));
       for (const t of rows) {
         const state = t.revokedAt ? `已撤销 revoked ${t.revokedAt}` : t.expiresAt ? `到期 expires ${t.expiresAt}` : '有效 active';
-        process.stdout.write(`${t.id}  ${t.role.padEnd(10)} ${t.department.padEnd(24)} ${t.region.padEnd(8)} ${t.name}  ${state}\n`);
+        process.stdout.write(`${t.id}  ${t.role.padEnd(20)} ${t.department.padEnd(24)} ${t.region.padEnd(8)} ${t.name}  ${state}\n`);
       }
       process.stdout.write(`${rows.length} 个令牌 tokens\n`);
     });

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { dropExpiredAuditPartitions, ensureAuditPartitions } from '../../../adapters/audit/audit-partitions.ts';
 import { loadCalendarsFromDir } from '../../../adapters/calendar-files.ts';
@@ -7,10 +8,12 @@ import { OutboxRelay } from '../../../adapters/outbox/outbox-relay.ts';
 import { pruneDeliveredOutbox } from '../../../adapters/outbox/prune-outbox.ts';
 import { compileStoredWith } from '../../../adapters/runtime/compile-stored.ts';
 import { createRuntime } from '../../../adapters/runtime/runtime.ts';
+import { StatsProjector } from '../../../adapters/stats/stats-projector.ts';
 import { migrate } from '../../../adapters/storage/migrate.ts';
 import { openStore } from '../../../adapters/storage/open-store.ts';
 import type { Store } from '../../../adapters/storage/store.ts';
 import { TimerScheduler } from '../../../adapters/timers/timer-scheduler.ts';
+import { STATS_CALENDAR } from './stats.ts';
 
 export interface WorkerOptions {
   calendars: string;
@@ -18,6 +21,21 @@ export interface WorkerOptions {
   poll: number;
   /** Audit retention, a PostgreSQL interval; months older are dropped (never under six months). */
   retain?: string;
+  /** Keep the statistics projections current (default true; `--no-stats` leaves them to other nodes). */
+  stats?: boolean;
+}
+
+/** Where a worker writes: progress lines, and the outbox's JSON-lines log. */
+export interface WorkerIo {
+  out: (line: string) => void;
+  log: Writable;
+}
+
+/** A running worker: stop it to finish what is in flight. */
+export interface RunningWorker {
+  /** The statistics projector, when this worker runs one. */
+  projector: StatsProjector | undefined;
+  stop(): Promise<void>;
 }
 
 const MAINTENANCE_MS = 6 * 3600_000;
@@ -31,40 +49,73 @@ async function maintain(db: Store['db'], retain: string | undefined): Promise<st
 }
 
 /**
- * Runs the background side of an engine node until SIGINT/SIGTERM: the timer scheduler (database
- * clock; overdue timers fire first), the outbox relay (JSON-lines log with personal data masked,
- * plus the realtime bus) and, every six hours, maintenance (audit partitions ahead, retention,
- * delivered outbox rows). Definitions come from the `definitions` table, so a worker needs only
- * the calendars. Migrates first (safe with several nodes: advisory lock).
+ * Starts the background side of an engine node on a migrated store: the timer scheduler
+ * (database clock; overdue timers fire first), the outbox relay (JSON-lines log with personal
+ * data masked, plus the realtime bus), the statistics projector (woken by the bus; any number of
+ * nodes may run one — the checkpoint row lock lets one batch through at a time, so nothing is
+ * counted twice) and, every six hours, maintenance.
  */
-export async function runWorker(options: WorkerOptions): Promise<number> {
-  const store = await openStore();
-  await migrate(store.db);
-  const runtime = createRuntime({ db: store.db, compileStored: compileStoredWith(loadCalendarsFromDir(options.calendars)) });
+export async function startWorker(
+  store: Store,
+  options: WorkerOptions,
+  { out, log }: WorkerIo = { out: (l) => process.stdout.write(`${l}\n`), log: process.stderr },
+): Promise<RunningWorker> {
+  const calendars = loadCalendarsFromDir(options.calendars);
+  const runtime = createRuntime({ db: store.db, compileStored: compileStoredWith(calendars) });
   const scheduler = new TimerScheduler({ db: store.db, runtime, batchSize: options.batch, pollMs: options.poll });
-  const relay = new OutboxRelay({ db: store.db, dispatchers: [createLogDispatcher(process.stderr), createBusDispatcher(store.bus)] });
+  const relay = new OutboxRelay({ db: store.db, dispatchers: [createLogDispatcher(log), createBusDispatcher(store.bus)] });
   const report = (what: string) => (error: unknown) => process.stderr.write(`${what}出错 ${what} failed: ${String(error)}\n`);
   scheduler.on('error', report('定时器 timers'));
   relay.on('error', report('发件箱 outbox'));
   scheduler.on('batch', (b) => {
-    process.stdout.write(`定时器 timers: fired ${b.fired}, stale ${b.stale}, failed ${b.failed}, max late ${b.maxLateMs} ms\n`);
+    out(`定时器 timers: fired ${b.fired}, stale ${b.stale}, failed ${b.failed}, max late ${b.maxLateMs} ms`);
     relay.wake();
   });
-  process.stdout.write(`${await maintain(store.db, options.retain)}\n`);
+  const calendar = calendars.get(STATS_CALENDAR);
+  if (options.stats !== false && !calendar) out(`✗ 缺少工作日历 ${STATS_CALENDAR}，不运行统计投影 no ${STATS_CALENDAR} calendar in ${options.calendars}: statistics not projected`);
+  const projector =
+    options.stats !== false && calendar ? new StatsProjector({ db: store.db, calendar, definitions: runtime.registry, bus: store.bus }) : undefined;
+  projector?.on('error', report('统计投影 statistics'));
+  projector?.on('batch', (b) => {
+    for (const f of b.failures) out(`✗ 实例 instance ${f.instanceId} seq ${f.seq} 无法重放，已跳过 does not replay, left out: ${String(f.error)}`);
+  });
+  out(await maintain(store.db, options.retain));
   const maintenance = setInterval(() => {
-    maintain(store.db, options.retain).then((line) => process.stdout.write(`${line}\n`), report('维护 maintenance'));
+    maintain(store.db, options.retain).then(out, report('维护 maintenance'));
   }, MAINTENANCE_MS);
   scheduler.start();
   relay.start();
-  process.stdout.write(`✓ 工作进程已启动 worker running on ${store.kind === 'postgres' ? `PostgreSQL schema ${store.schema}` : 'PGlite'}\n`);
+  await projector?.start();
+  out(
+    `✓ 工作进程已启动 worker running on ${store.kind === 'postgres' ? `PostgreSQL schema ${store.schema}` : 'PGlite'}` +
+      (projector ? ' · 统计投影 statistics projector on' : ''),
+  );
+  return {
+    projector,
+    async stop() {
+      clearInterval(maintenance);
+      await scheduler.stop();
+      await projector?.stop();
+      await relay.stop();
+      await runtime.close();
+    },
+  };
+}
+
+/**
+ * `govflow worker`: runs `startWorker` on the configured database until SIGINT/SIGTERM.
+ * Definitions come from the `definitions` table, so a worker needs only the calendars. Migrates
+ * first (safe with several nodes: advisory lock).
+ */
+export async function runWorker(options: WorkerOptions): Promise<number> {
+  const store = await openStore();
+  await migrate(store.db);
+  const worker = await startWorker(store, options);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  clearInterval(maintenance);
-  await scheduler.stop();
-  await relay.stop();
-  await runtime.close();
+  await worker.stop();
   await store.close();
   return 0;
 }
@@ -73,11 +124,12 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
-    .description('运行定时器调度与发件箱投递 run the timer scheduler and the outbox relay until stopped')
+    .description('运行定时器调度、发件箱投递和统计投影 run the timer scheduler, the outbox relay and the statistics projector until stopped')
     .option('--calendars <dir>', '工作日历目录 working-day calendar directory', 'processes/calendars')
     .option('--batch <n>', '每个事务认领的定时器数 timers claimed per transaction', (v) => Number.parseInt(v, 10), 1000)
     .option('--poll <ms>', '空闲时轮询间隔 poll interval when idle (ms)', (v) => Number.parseInt(v, 10), 1000)
     .option('--retain <interval>', '审计日志保留期（至少六个月），如 "36 months" audit retention (at least six months), e.g. "36 months"')
+    .option('--no-stats', '不运行统计投影（由其他节点运行）do not run the statistics projector (other nodes do)')
     .action(async (options: WorkerOptions) => {
       process.exitCode = await runWorker(options);
     });

@@ -1,15 +1,18 @@
 import type { Context } from 'hono';
 import { findToken } from '../../../adapters/auth/api-tokens.ts';
+import { DEFAULT_CODE_ATTEMPT_POLICY, admitAttempt, clearAttempts, recordFailedAttempt } from '../../../adapters/auth/code-attempts.ts';
 import { CODE_PATTERN, checkReceiptCode, type Party } from '../../../adapters/auth/receipt-codes.ts';
 import { ApiError, notFound } from '../api-error.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { PartyPrincipal, StaffPrincipal } from './principal.ts';
+import { refuseTooMany } from './throttle.ts';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * The member of staff behind `Authorization: Bearer <token>`.
- * @throws ApiError `UNAUTHENTICATED` when the header is missing, malformed, or names no live token.
+ * @throws ApiError `UNAUTHENTICATED` when the header is missing, malformed, or names no live token;
+ *   `RATE_LIMITED` when the token is over its request rate.
  */
 export async function authenticateStaff(c: Context, deps: ApiDeps): Promise<StaffPrincipal> {
   const header = c.req.header('authorization');
@@ -25,6 +28,7 @@ export async function authenticateStaff(c: Context, deps: ApiDeps): Promise<Staf
       denial: { reason: token === undefined ? 'malformed Authorization header' : 'unknown, expired or revoked token' },
     });
   }
+  deps.throttle?.checkStaff(c, record.id);
   return { kind: 'staff', tokenId: record.id, name: record.name, role: record.role, department: record.department, region: record.region };
 }
 
@@ -33,15 +37,27 @@ export const CODE_HEADER = 'x-verification-code';
 
 /**
  * The applicant or bidder holding `receiptNo` and the code in `X-Verification-Code`.
- * Unknown receipt, wrong code, a locked receipt and a receipt of the other party all answer
- * the same 404, so nobody can probe which receipt numbers exist.
+ * Unknown receipt, wrong code and a receipt of the other party all answer the same 404, so nobody
+ * can probe which receipt numbers exist. Attempts are counted per receipt number, existing or not:
+ * after too many wrong codes further attempts answer 429 with `Retry-After` until the block ends.
  */
 export async function authenticateParty(c: Context, deps: ApiDeps, receiptNo: string, party: Party): Promise<PartyPrincipal> {
   const code = c.req.header(CODE_HEADER)?.trim().toUpperCase();
-  const what = { zh: '办件（受理编号或查询码不正确，或因多次输错已暂时锁定）', en: 'case (wrong receipt number or verification code, or locked after repeated failures)' };
+  const what = { zh: '办件（受理编号或查询码不正确）', en: 'case (wrong receipt number or verification code)' };
   if (code === undefined || !CODE_PATTERN.test(code)) throw notFound(what, { reason: 'missing or malformed verification code', resource: receiptNo });
-  const result = await checkReceiptCode(deps.db, receiptNo, code, deps.clock.now());
-  if (!result.ok) throw notFound(what, { reason: `receipt check failed: ${result.reason}`, resource: receiptNo });
-  if (result.party !== party) throw notFound(what, { reason: `receipt belongs to a ${result.party}, not a ${party}`, resource: receiptNo });
+  const policy = deps.throttle?.codeAttempts ?? DEFAULT_CODE_ATTEMPT_POLICY;
+  const now = deps.clock.now();
+  const admission = await admitAttempt(deps.db, receiptNo, now, policy);
+  if (!admission.admitted) {
+    refuseTooMany(c, admission.blockedUntil - now, { reason: 'verification code attempts exhausted; receipt number blocked', resource: receiptNo }, true);
+  }
+  const result = await checkReceiptCode(deps.db, receiptNo, code);
+  if (!result.ok || result.party !== party) {
+    const failure = result.ok ? `receipt belongs to a ${result.party}, not a ${party}` : `receipt check failed: ${result.reason}`;
+    const { blockedUntil } = await recordFailedAttempt(deps.db, receiptNo, now, policy);
+    const reason = blockedUntil === undefined ? failure : `${failure}; receipt number blocked until ${new Date(blockedUntil).toISOString()}`;
+    throw notFound(what, { reason, resource: receiptNo });
+  }
+  await clearAttempts(deps.db, receiptNo);
   return { kind: 'party', party, receiptNo, instanceId: result.instanceId, region: result.region };
 }

@@ -6,23 +6,25 @@ import type { StaffPrincipal } from './principal.ts';
 /**
  * What each role may do over HTTP. Separation of duties: designers shape processes but never
  * touch a case; auditors and supervisors read (supervisors may urge and acknowledge alerts);
- * admins manage tokens and decide nothing. Whether a role may take a particular step of a
- * case is then the definition's own rule, enforced by the engine.
+ * admins manage tokens and decide nothing. The window's chief representative (首席代表) works
+ * the department's cases like the window and answers for them: it may acknowledge alerts, but
+ * reads no statistics. Whether a role may take a particular step of a case — a chief
+ * representative's decision included — is then the definition's own rule, enforced by the engine.
  */
 export const CAPABILITIES = {
-  'definition.read': ['designer', 'window', 'officer', 'head', 'supervisor', 'auditor', 'admin'],
+  'definition.read': ['designer', 'window', 'chief-representative', 'officer', 'head', 'supervisor', 'auditor', 'admin'],
   'definition.write': ['designer'],
-  'case.read': ['window', 'officer', 'head', 'supervisor', 'auditor'],
-  'case.start': ['window', 'officer', 'head'],
-  'case.act': ['window', 'officer', 'head'],
-  'task.urge': ['window', 'officer', 'head', 'supervisor'],
-  worklist: ['window', 'officer', 'head'],
-  'alert.read': ['window', 'officer', 'head', 'supervisor', 'auditor'],
-  'alert.acknowledge': ['head', 'supervisor'],
+  'case.read': ['window', 'chief-representative', 'officer', 'head', 'supervisor', 'auditor'],
+  'case.start': ['window', 'chief-representative', 'officer', 'head'],
+  'case.act': ['window', 'chief-representative', 'officer', 'head'],
+  'task.urge': ['window', 'chief-representative', 'officer', 'head', 'supervisor'],
+  worklist: ['window', 'chief-representative', 'officer', 'head'],
+  'alert.read': ['window', 'chief-representative', 'officer', 'head', 'supervisor', 'auditor'],
+  'alert.acknowledge': ['chief-representative', 'head', 'supervisor'],
   'stats.read': ['head', 'supervisor', 'auditor'],
   'token.manage': ['admin'],
   'security.read': ['auditor'],
-  'self.read': ['designer', 'window', 'officer', 'head', 'supervisor', 'auditor', 'admin'],
+  'self.read': ['designer', 'window', 'chief-representative', 'officer', 'head', 'supervisor', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly TokenRole[]>;
 
 export type Capability = keyof typeof CAPABILITIES;

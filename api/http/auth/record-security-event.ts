@@ -1,25 +1,16 @@
 import type { Context } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { recordSecurityEvent } from '../../../adapters/auth/security-audit.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import type { Denial } from '../api-error.ts';
 import type { AppEnv } from '../routing/app-env.ts';
 import { describePrincipal } from './principal.ts';
+import { clientAddress } from './throttle.ts';
 
-function clientIp(c: Context): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    // app.request() in tests has no socket.
-    return undefined;
-  }
-}
-
-function base(c: Context<AppEnv>) {
+function base(deps: Pick<ApiDeps, 'throttle'>, c: Context<AppEnv>) {
   const principal = c.get('principal');
   const actor = describePrincipal(principal);
   const region = principal?.region;
-  const ip = clientIp(c);
+  const ip = clientAddress(c, deps.throttle?.trustedProxies ?? 0);
   return {
     occurredAt: Date.now(),
     requestId: c.get('requestId'),
@@ -33,9 +24,9 @@ function base(c: Context<AppEnv>) {
 }
 
 /** Writes a refused request to the security audit (who, what, when, why). */
-export async function recordDenial(deps: Pick<ApiDeps, 'db' | 'clock'>, c: Context<AppEnv>, status: number, code: string, denial: Denial): Promise<void> {
+export async function recordDenial(deps: Pick<ApiDeps, 'db' | 'clock' | 'throttle'>, c: Context<AppEnv>, status: number, code: string, denial: Denial): Promise<void> {
   await recordSecurityEvent(deps.db, {
-    ...base(c),
+    ...base(deps, c),
     occurredAt: deps.clock.now(),
     outcome: 'denied',
     status,
@@ -46,6 +37,6 @@ export async function recordDenial(deps: Pick<ApiDeps, 'db' | 'clock'>, c: Conte
 }
 
 /** Writes a grant of access (a token created or revoked) to the security audit. */
-export async function recordGrant(deps: Pick<ApiDeps, 'db' | 'clock'>, c: Context<AppEnv>, action: string, resource: string, reason: string): Promise<void> {
-  await recordSecurityEvent(deps.db, { ...base(c), occurredAt: deps.clock.now(), outcome: 'granted', action, resource, status: 200, code: 'GRANTED', reason });
+export async function recordGrant(deps: Pick<ApiDeps, 'db' | 'clock' | 'throttle'>, c: Context<AppEnv>, action: string, resource: string, reason: string): Promise<void> {
+  await recordSecurityEvent(deps.db, { ...base(deps, c), occurredAt: deps.clock.now(), outcome: 'granted', action, resource, status: 200, code: 'GRANTED', reason });
 }

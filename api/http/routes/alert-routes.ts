@@ -39,7 +39,7 @@ async function loadAlert(deps: ApiDeps, principal: StaffPrincipal, id: string): 
   throw notFound(alertNotFound, exists ? { reason: `alert of department ${exists.department} is outside the caller's scope`, resource: id } : undefined);
 }
 
-/** Supervision alerts in the caller's scope, and their acknowledgement. (The supervision work extends these.) */
+/** Supervision alerts in the caller's scope, and their acknowledgement (pushed live on the alert streams). */
 export function registerAlertRoutes(routes: RouteRegistry): void {
   routes.add(
     {
@@ -53,9 +53,10 @@ export function registerAlertRoutes(routes: RouteRegistry): void {
       responses: [ok({ zh: '一页预警，最新的在前', en: 'a page of alerts, newest first' }, pageSchema({ type: 'object' }))],
     },
     async (ctx) => {
-      const { limit, cursor, ...filters } = ctx.query;
+      const { limit, cursor, acknowledged, ...filters } = ctx.query;
       const after = decodeCursor(cursor);
-      const page = await listAlerts(ctx.deps.db, scopeOf(staffOf(ctx)), filters, { limit, ...(after ? { after } : {}) });
+      const status = acknowledged === undefined ? undefined : acknowledged ? 'acknowledged' : 'open';
+      const page = await listAlerts(ctx.deps.db, scopeOf(staffOf(ctx)), { ...filters, ...(status ? { status } : {}) }, { limit, ...(after ? { after } : {}) });
       return ctx.c.json({ items: page.items.map(alertView), next: encodeCursor(page.next) });
     },
   );
@@ -84,7 +85,7 @@ export function registerAlertRoutes(routes: RouteRegistry): void {
       path: '/api/v1/alerts/{alertId}/acknowledge',
       operationId: 'acknowledgeAlert',
       tag: 'alerts',
-      summary: { zh: '签收预警并填写处理意见（部门负责人、监察人员）', en: 'Acknowledge an alert with a comment (department head, supervisor)' },
+      summary: { zh: '签收预警并填写处理意见（部门负责人、首席代表、监察人员）', en: 'Acknowledge an alert with a comment (department head, chief representative, supervisor)' },
       access: { kind: 'staff', capability: 'alert.acknowledge' },
       params: { alertId: params.alertId },
       body: { kind: 'json', schema: ackBody },
@@ -96,6 +97,7 @@ export function registerAlertRoutes(routes: RouteRegistry): void {
       const alert = await loadAlert(deps, principal, ctx.params['alertId']!);
       ctx.c.set('instanceId', alert.instanceId);
       const first = await deps.db.transaction().execute((trx) => acknowledgeAlert(trx, alert, actorOf(principal), ctx.body.comment, deps.clock.now()));
+      deps.afterCommit?.();
       if (!first) {
         throw new ApiError('ALREADY_ACKNOWLEDGED', `预警已由 ${alert.acknowledgedBy ?? '他人'} 签收，意见已追加 already acknowledged by ${alert.acknowledgedBy ?? 'someone else'}; your comment was added`);
       }

@@ -37,6 +37,8 @@ const PATHS: Record<Party, { base: string; tag: string; zh: string; en: string }
 
 const itemNotFound = { zh: '事项', en: 'item' };
 
+const tooMany = { status: 429, description: { zh: '请求过于频繁，或受理编号因查询码多次输错暂被封锁（见 Retry-After）', en: 'too many requests, or the receipt number is blocked after repeated wrong codes (see Retry-After)' } };
+
 /** The newest version of a public item that `party` may file. */
 async function fileable(deps: ApiDeps, item: string, party: Party): Promise<CompiledDefinition> {
   const def = await deps.catalog.latest(item);
@@ -62,7 +64,7 @@ export function registerPartyRoutes(routes: RouteRegistry): void {
         access: { kind: 'public' },
         body: { kind: 'json', schema: submitBody },
         headers: [idempotencyHeader],
-        responses: [ok({ zh: '已提交', en: 'filed' }, commandResultSchema, 201), { status: 404, description: { zh: '无此事项', en: 'no such item' } }, { status: 422, description: { zh: '申请数据无效', en: 'invalid data' } }],
+        responses: [ok({ zh: '已提交', en: 'filed' }, commandResultSchema, 201), { status: 404, description: { zh: '无此事项', en: 'no such item' } }, { status: 422, description: { zh: '申请数据无效', en: 'invalid data' } }, tooMany],
       },
       async (ctx) => {
         const { deps, body, c } = ctx;
@@ -97,7 +99,7 @@ export function registerPartyRoutes(routes: RouteRegistry): void {
         access: { kind: 'party', party },
         params: { receiptNo: params.receiptNo },
         headers: [codeHeader],
-        responses: [ok({ zh: '办理进度', en: 'progress' }), { status: 404, description: { zh: '受理编号或查询码不正确', en: 'wrong receipt number or code' } }],
+        responses: [ok({ zh: '办理进度', en: 'progress' }), { status: 404, description: { zh: '受理编号或查询码不正确', en: 'wrong receipt number or code' } }, tooMany],
       },
       async (ctx) => {
         const { deps, c } = ctx;
@@ -135,7 +137,7 @@ export function registerPartyRoutes(routes: RouteRegistry): void {
         params: { receiptNo: params.receiptNo, event: params.event },
         headers: [codeHeader, idempotencyHeader],
         body: { kind: 'json', schema: eventBody },
-        responses: [ok({ zh: '办件当前状态', en: 'where the case is now' }, commandResultSchema), { status: 404, description: { zh: '受理编号或查询码不正确', en: 'wrong receipt number or code' } }],
+        responses: [ok({ zh: '办件当前状态', en: 'where the case is now' }, commandResultSchema), { status: 404, description: { zh: '受理编号或查询码不正确', en: 'wrong receipt number or code' } }, tooMany],
       },
       async (ctx) => {
         const { deps, body, c } = ctx;

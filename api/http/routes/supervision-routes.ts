@@ -2,11 +2,10 @@ import { alertHistory } from '../../../adapters/alerts/alert-history.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../../adapters/alerts/escalation-policy.ts';
 import { findSupervisionAlert, listSupervisionAlerts, type AlertStatus } from '../../../adapters/alerts/supervision-alerts.ts';
 import { findInstance } from '../../../adapters/queries/find-instance.ts';
-import { departmentRanking, dwellHeatmap, isStatsQueryError, RANKING_MEASURES, type RankingMeasure } from '../../../adapters/stats/queries/index.ts';
+import { dwellHeatmap, RANKING_MEASURES, type RankingMeasure } from '../../../adapters/stats/queries/index.ts';
 import { openCasesByProcess, trafficBoard } from '../../../adapters/supervision/traffic-board.ts';
-import { addDays, toLocalDate } from '../../../engine/calendar/index.ts';
 import type { ApiDeps } from '../api-deps.ts';
-import { ApiError, notFound } from '../api-error.ts';
+import { notFound } from '../api-error.ts';
 import { caseScopeOf, definitionDepartmentOf } from '../auth/policy.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import { staffOf, type RouteRegistry } from '../routing/route-registry.ts';
@@ -15,6 +14,7 @@ import { maskPersonalData } from '../../../adapters/outbox/mask-personal-data.ts
 import { maskStrings } from '../views/mask.ts';
 import { DEFINITION_ID_PATTERN, DEPARTMENT_PATTERN, STATE_PATTERN, UUID_PATTERN, decodeCursor, encodeCursor, ok, pageQuery, pageSchema, params } from './common.ts';
 import { loadCase, scopeOf } from './case-access.ts';
+import { departmentsInScope, periodOf, periodProperties, statsQuery, type PeriodQuery } from './stats-period.ts';
 import { clockBars, supervisionAlertView } from './supervision-views.ts';
 
 type AlertQuery = { status?: AlertStatus; level?: string; department?: string; instanceId?: string; limit: number; cursor?: string };
@@ -31,13 +31,6 @@ const alertQuery = querySchema<AlertQuery>('SupervisionAlertQuery', {
   },
 });
 
-const DAY = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', format: 'date' } as const;
-const periodProperties = {
-  from: { ...DAY, description: '起始日（含，北京时间）；默认截止日前 89 天 first day, inclusive (Asia/Shanghai); default 89 days before `to`' },
-  to: { ...DAY, description: '截止日（含）；默认今天 last day, inclusive; default today' },
-};
-type PeriodQuery = { from?: string; to?: string };
-
 const rankingQuery = querySchema<PeriodQuery & { orderBy?: RankingMeasure }>('SupervisionRankingQuery', {
   type: 'object',
   additionalProperties: false,
@@ -53,24 +46,6 @@ const dwellQuery = querySchema<PeriodQuery & { definition?: string; bucket?: 'mo
     bucket: { enum: ['month', 'week'], description: '列宽 column width; default month' },
   },
 });
-
-const DEFAULT_PERIOD_DAYS = 90;
-
-/** The period asked for, or the last 90 days up to today (Asia/Shanghai). */
-function periodOf(query: PeriodQuery, now: number): { from: string; to: string } {
-  const to = query.to ?? toLocalDate(now);
-  return { from: query.from ?? addDays(to, -(DEFAULT_PERIOD_DAYS - 1)), to };
-}
-
-/** Runs a statistics query; its input errors become the API's 400. */
-async function statsQuery<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isStatsQueryError(error)) throw new ApiError('VALIDATION_FAILED', error.message, [{ path: `/${error.field}`, message: error.message }], { cause: error });
-    throw error;
-  }
-}
 
 const notFoundResponse = { status: 404, description: { zh: '未找到（或不在本部门/区域）', en: 'not found (or outside your department/region)' } };
 
@@ -183,18 +158,7 @@ export function registerSupervisionRoutes(routes: RouteRegistry): void {
       query: rankingQuery,
       responses: [ok({ zh: '各部门指标与名次', en: 'figures and ranks per department' })],
     },
-    async (ctx) => {
-      const { deps } = ctx;
-      const principal = staffOf(ctx);
-      const now = deps.clock.now();
-      const period = periodOf(ctx.query, now);
-      const ranking = await statsQuery(() =>
-        departmentRanking(deps.db, { ...period, region: principal.region, asOf: now, ...(ctx.query.orderBy ? { orderBy: ctx.query.orderBy } : {}) }),
-      );
-      const scope = caseScopeOf(principal);
-      const departments = scope.kind === 'department' ? ranking.departments.filter((d) => d.department === principal.department) : ranking.departments;
-      return ctx.c.json({ ...ranking, departments });
-    },
+    async (ctx) => ctx.c.json(await departmentsInScope(ctx.deps, staffOf(ctx), ctx.query)),
   );
 
   routes.add(

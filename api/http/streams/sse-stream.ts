@@ -1,25 +1,32 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { maskStrings } from '../views/mask.ts';
-import type { RoutedMessage, StreamHub } from './stream-hub.ts';
+import type { FeedMessage } from './outbox-feed.ts';
+import type { StreamHub } from './stream-hub.ts';
 
 /** Seconds between keep-alive comments, so proxies do not close an idle stream. */
 const HEARTBEAT_MS = 15_000;
 
+/** What a replay found: the missed messages in order, or that the client must reload instead. */
+export type Replay = { messages: FeedMessage[] } | { resync: string };
+
 export interface StreamOptions {
   hub: StreamHub;
-  accepts(message: RoutedMessage): boolean;
+  accepts(message: FeedMessage): boolean;
   /** SSE event name and JSON data for a message. Default: the topic and the masked payload. */
-  render?(message: RoutedMessage): { event: string; data: unknown };
+  render?(message: FeedMessage): { event: string; data: unknown };
   /** Sent first, once the subscription is live: a client may act as soon as it sees it. */
   ready: Record<string, unknown>;
-  /** Messages the client missed (from `Last-Event-ID`), fetched once the subscription is live. */
-  replay?: () => Promise<RoutedMessage[]>;
+  /** Messages the client missed (after its `Last-Event-ID`) up to `start`, the feed position live messages follow. */
+  replay?: (start: number) => Promise<Replay>;
 }
+
+const RESYNC_MESSAGE = '无法从 Last-Event-ID 续传，请重新加载列表 cannot resume from Last-Event-ID; reload what you show';
 
 /**
  * A Server-Sent Events response fed by the hub. Messages are queued per stream and written in
- * order; the stream ends when the client goes away or the server shuts down.
+ * feed order: a replay (up to the position live delivery starts after) first, then live ones,
+ * so nothing is repeated or left out. The stream ends when the client goes away or the server shuts down.
  */
 export function sseStream(c: Context, options: StreamOptions): Response {
   return streamSSE(c, async (stream) => {
@@ -31,12 +38,16 @@ export function sseStream(c: Context, options: StreamOptions): Response {
       wake = undefined;
       w?.();
     };
-    const render = options.render ?? ((m: RoutedMessage) => ({ event: m.topic, data: { instanceId: m.instanceId, region: m.region, ...m.payload } }));
-    const remove = await options.hub.add({
+    const render = options.render ?? ((m: FeedMessage) => ({ event: m.topic, data: { instanceId: m.instanceId, region: m.region, ...m.payload } }));
+    const frame = (m: FeedMessage) => {
+      const { event, data } = render(m);
+      // The outbox idempotency key: unique, durable, what a reconnecting client sends back as Last-Event-ID.
+      return { event, data: JSON.stringify(maskStrings(data)), id: m.key };
+    };
+    const { start, remove } = await options.hub.add({
       accepts: options.accepts,
       deliver(message) {
-        const { event, data } = render(message);
-        pending.push({ event, data: JSON.stringify(maskStrings(data)), id: message.key });
+        pending.push(frame(message));
         nudge();
       },
       end() {
@@ -55,14 +66,9 @@ export function sseStream(c: Context, options: StreamOptions): Response {
     try {
       await stream.writeSSE({ event: 'ready', data: JSON.stringify(options.ready), retry: 3000 });
       if (options.replay) {
-        // Missed messages go first; live ones that arrived meanwhile follow, without repeats.
-        const missed = (await options.replay()).map((m) => {
-          const { event, data } = render(m);
-          return { event, data: JSON.stringify(maskStrings(data)), id: m.key };
-        });
-        const replayed = new Set(missed.map((m) => m.id));
-        const live = pending.splice(0).filter((m) => !replayed.has(m.id ?? ''));
-        pending.push(...missed, ...live);
+        const replay = await options.replay(start);
+        if ('resync' in replay) pending.unshift({ event: 'resync', data: JSON.stringify({ reason: replay.resync, message: RESYNC_MESSAGE }) });
+        else pending.unshift(...replay.messages.map(frame));
       }
       while (!ended) {
         if (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));

@@ -10,6 +10,7 @@ import { SYSTEM_ACTOR } from '../../../adapters/runtime/engine-port.ts';
 import { createRuntime, type Runtime } from '../../../adapters/runtime/runtime.ts';
 import { formatDiagnostic, loadDefinitions, type CompiledDefinition } from '../../../engine/index.ts';
 import { createApi, type Api } from '../../../api/http/app.ts';
+import { DEFAULT_LIMITS, type AbuseLimits } from '../../../api/http/auth/abuse-limits.ts';
 import { DefinitionCatalog } from '../../../api/http/definitions/definition-catalog.ts';
 import { createLogger } from '../../../api/http/logging/logger.ts';
 import { openTestStore, type BackendKind, type TestStore } from '../../support/test-database.ts';
@@ -24,7 +25,7 @@ export const DEPT_B = 'transport';
 export const DEPT_C = 'ecology';
 export const REGION = '520000';
 export const OTHER_REGION = '530000';
-export const ROLES: readonly TokenRole[] = ['designer', 'window', 'officer', 'head', 'supervisor', 'auditor', 'admin'];
+export const ROLES: readonly TokenRole[] = ['designer', 'window', 'chief-representative', 'officer', 'head', 'supervisor', 'auditor', 'admin'];
 export const T0 = Date.parse('2026-03-02T01:00:00Z');
 
 /** Compiles a fixture under `test/api/fixtures` (templates from `processes/templates`). */
@@ -67,8 +68,11 @@ export interface Harness {
   close(failed: boolean): Promise<void>;
 }
 
-/** Opens a migrated test database and the API over it, with the fixture published and tokens for every role. */
-export async function openHarness(label: string, kind: BackendKind = 'pglite'): Promise<Harness> {
+/**
+ * Opens a migrated test database and the API over it, with the fixture published and tokens for every role.
+ * `limits` default to the service's own defaults (`DEFAULT_LIMITS`, not the environment's).
+ */
+export async function openHarness(label: string, kind: BackendKind = 'pglite', options: { limits?: AbuseLimits } = {}): Promise<Harness> {
   const store = await openTestStore(kind, label);
   const clock = new TestClock(T0);
   const runtime = createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion: REGION });
@@ -77,7 +81,7 @@ export async function openHarness(label: string, kind: BackendKind = 'pglite'): 
   const logLines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
   const catalog = new DefinitionCatalog({ db: store.db, runtime, calendars, templates: templateSources });
-  const api = createApi({ db: store.db, runtime, bus: store.bus, catalog, clock, logger, defaultRegion: REGION });
+  const api = createApi({ db: store.db, runtime, bus: store.bus, catalog, clock, logger, defaultRegion: REGION }, { limits: options.limits ?? DEFAULT_LIMITS });
   const tokens = new Map<string, string>();
   for (const department of [DEPT_A, DEPT_B, DEPT_C]) {
     for (const role of ROLES) {

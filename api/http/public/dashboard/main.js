@@ -81,6 +81,8 @@ async function showDashboard() {
       if (status === 401) showLogin('令牌已失效，请重新登录 token no longer valid');
     },
     onEvent: (e) => {
+      // Too much was missed while disconnected to replay: the list is loaded afresh instead.
+      if (e.event === 'resync') feed.reload().catch(report('alerts'));
       if (e.event !== 'alert') return;
       feed.receive(JSON.parse(e.data)).catch(report('alerts'));
     },
