@@ -7,6 +7,7 @@ import { createLogDispatcher } from '../../../adapters/outbox/log-dispatcher.ts'
 import { OutboxRelay } from '../../../adapters/outbox/outbox-relay.ts';
 import { pruneDeliveredOutbox } from '../../../adapters/outbox/prune-outbox.ts';
 import { compileStoredWith } from '../../../adapters/runtime/compile-stored.ts';
+import { DEFAULT_IDEMPOTENCY_RETENTION, pruneIdempotencyKeys } from '../../../adapters/runtime/prune-idempotency-keys.ts';
 import { createRuntime } from '../../../adapters/runtime/runtime.ts';
 import { StatsProjector } from '../../../adapters/stats/stats-projector.ts';
 import { migrate } from '../../../adapters/storage/migrate.ts';
@@ -40,12 +41,13 @@ export interface RunningWorker {
 
 const MAINTENANCE_MS = 6 * 3600_000;
 
-/** Partitions three months ahead, retention if asked for, delivered outbox rows after a week. */
+/** Partitions three months ahead, retention if asked for, delivered outbox rows after a week, idempotency keys after 30 days. */
 async function maintain(db: Store['db'], retain: string | undefined): Promise<string> {
   const created = await ensureAuditPartitions(db, 'now', 3);
   const dropped = retain !== undefined ? await dropExpiredAuditPartitions(db, retain) : [];
   const pruned = await pruneDeliveredOutbox(db, '7 days');
-  return `维护 maintenance: +${created} partitions, dropped [${dropped.join(', ')}], ${pruned} delivered outbox rows pruned`;
+  const keys = await pruneIdempotencyKeys(db, DEFAULT_IDEMPOTENCY_RETENTION);
+  return `维护 maintenance: +${created} partitions, dropped [${dropped.join(', ')}], ${pruned} delivered outbox rows and ${keys} idempotency keys pruned`;
 }
 
 /**
