@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
 import { createRuntime, type Runtime } from '../adapters/runtime/runtime.ts';
-import { TimerScheduler, type TimerBatch } from '../adapters/timers/timer-scheduler.ts';
+import type { TimerBatch } from '../adapters/timers/timer-scheduler.ts';
 import { loadDefinitions, type CompiledDefinition } from '../engine/index.ts';
 import type { PeerBench, TimerStormResult } from './peers/types.ts';
-import { freshStore } from './runtime-workloads.ts';
+import { freshStore, STORM_THREADS, stormScheduler, withStorm, type StormFiring } from './runtime-workloads.ts';
 
 const root = join(import.meta.dirname, '..');
 /** Connections govflow uses for one-transaction-per-command runs, whatever the number of callers. */
@@ -20,7 +20,6 @@ function fixture(path: string): CompiledDefinition {
 }
 
 const approval = fixture('bench/fixtures/four-step-approval.yaml');
-const timed = fixture('test/runtime/fixtures/timed-reply.yaml');
 const officer = { id: 'officer-1', role: 'officer', department: 'market-regulation' };
 const head = { id: 'head-1', role: 'head', department: 'market-regulation' };
 const applicant = { id: 'applicant-1', role: 'applicant' };
@@ -28,16 +27,24 @@ const applicant = { id: 'applicant-1', role: 'applicant' };
 /**
  * govflow driven through the same `PeerBench` interface as the peers: each step is a durable
  * command (its own transaction, or a shared one with group commit) with its audit row and timer
- * arm/cancel; the storm fires `timed-reply` timers through the timer scheduler.
+ * arm/cancel; the storm fires `timed-reply` timers (seeded by `withStorm`) as `storm` says: by default on
+ * timer threads, as `govflow worker` does on PostgreSQL.
  */
-export function govflowPeer(options: { groupCommit: boolean }): PeerBench {
+export function govflowPeer(options: { groupCommit: boolean; storm?: StormFiring }): PeerBench {
   let url = '';
+  const storm = options.storm ?? STORM_THREADS;
+  const firing =
+    storm.threads === 0
+      ? `storms fired by one in-process timer scheduler (${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`
+      : `storms fired by ${storm.threads} timer threads as govflow worker runs them (each its own pool and runtime, ${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`;
   return {
     name: options.groupCommit ? 'govflow (group commit)' : 'govflow',
     version: '0.1.0',
-    config: options.groupCommit
-      ? 'runtime with group commit (maxBatch 256, 2 lanes); one command per step, acknowledged after its commit'
-      : `runtime, one transaction per command (idempotency key, version check, SM3 audit row, timer rows), pool of at most ${POOL} connections`,
+    config: `${
+      options.groupCommit
+        ? 'runtime with group commit (maxBatch 256, 2 lanes); one command per step, acknowledged after its commit'
+        : `runtime, one transaction per command (idempotency key, version check, SM3 audit row, timer rows), pool of at most ${POOL} connections`
+    }; ${firing}`,
     async setup(connectionString) {
       url = connectionString;
     },
@@ -72,21 +79,8 @@ export function govflowPeer(options: { groupCommit: boolean }): PeerBench {
       }
     },
     async timerStorm(n): Promise<TimerStormResult> {
-      const store = await freshStore(url, 6);
-      try {
-        const { rows } = await sql<{ now: Date }>`select now() as now`.execute(store.db);
-        const past = (rows[0] as { now: Date }).now.getTime() - 3_600_000;
-        const s0 = performance.now();
-        const seeder = createRuntime({ db: store.db, clock: { now: () => past }, groupCommit: { maxBatch: 1000, concurrency: 3 } });
-        for (let from = 0; from < n; from += 20_000) {
-          await Promise.all(Array.from({ length: Math.min(20_000, n - from) }, (_, k) => seeder.start(timed, { n: from + k }, applicant)));
-        }
-        await seeder.close();
-        await sql`vacuum analyze timers`.execute(store.db);
-        const scheduleMs = performance.now() - s0;
-        const firing = createRuntime({ db: store.db });
-        await firing.publish(timed, head);
-        const scheduler = new TimerScheduler({ db: store.db, runtime: firing, batchSize: 2000 });
+      const { result, scheduleMs } = await withStorm(url, n, async (store) => {
+        const { scheduler, close } = await stormScheduler(url, store, storm);
         let fired = 0;
         let firstMs = 0;
         let halfMs = 0;
@@ -96,14 +90,16 @@ export function govflowPeer(options: { groupCommit: boolean }): PeerBench {
           if (!firstMs && fired > 0) firstMs = performance.now() - t0;
           if (!halfMs && fired >= n / 2) halfMs = performance.now() - t0;
         });
-        await scheduler.drain();
+        try {
+          await scheduler.drain();
+        } finally {
+          await close();
+        }
         const allMs = performance.now() - t0;
         if (fired !== n) throw new Error(`govflow storm fired ${fired} of ${n}`);
-        await firing.close();
-        return { firstMs, halfMs, allMs, scheduleMs };
-      } finally {
-        await store.drop();
-      }
+        return { firstMs, halfMs, allMs };
+      });
+      return { ...result, scheduleMs };
     },
     async teardown() {},
   };

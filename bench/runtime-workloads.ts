@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { createRuntime } from '../adapters/runtime/runtime.ts';
@@ -7,6 +8,7 @@ import { migrate } from '../adapters/storage/migrate.ts';
 import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
 import type { Store } from '../adapters/storage/store.ts';
 import { TimerScheduler } from '../adapters/timers/timer-scheduler.ts';
+import { TimerThreads } from '../adapters/timers/timer-threads.ts';
 import { actors, loadFixture } from '../test/support/runtime-fixture.ts';
 
 const permit = loadFixture('runtime-permit');
@@ -91,28 +93,85 @@ export async function govflowCommands(url: string, clients: number, seconds: num
   }
 }
 
-/** Timer storm: `n` instances whose one timer is due at the same instant, fired by one scheduler. */
-export async function timerStorm(url: string, n: number): Promise<{ seconds: number; perSecond: number }> {
+/** How a storm is fired: `threads` 0 is one in-process `TimerScheduler`, else that many `TimerThreads`. */
+export interface StormFiring {
+  threads: number;
+  /** Claim transactions in flight per scheduler (per thread with threads). */
+  lanes: number;
+  batchSize: number;
+}
+
+/** The storms' firing setups: the in-process scheduler, and two timer threads (one per core here). */
+export const STORM_IN_PROCESS: StormFiring = { threads: 0, lanes: 2, batchSize: 2000 };
+export const STORM_THREADS: StormFiring = { threads: 2, lanes: 2, batchSize: 2000 };
+
+const CALENDARS = path.join(import.meta.dirname, '../processes/calendars');
+
+/**
+ * `n` instances of `timed-reply` started an hour ago by the database clock, so their one timer
+ * each is due at the same past instant. Runs `fire` on them and drops the schema.
+ */
+export async function withStorm<T>(url: string, n: number, fire: (store: Store) => Promise<T>): Promise<{ result: T; scheduleMs: number }> {
   const store = await freshStore(url, 6);
   try {
     const db: Kysely<Database> = store.db;
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
     const at = (rows[0] as { now: Date }).now.getTime() - 3_600_000;
+    const s0 = performance.now();
     const seeder = createRuntime({ db, clock: { now: () => at }, groupCommit: { maxBatch: 1000, concurrency: 3 } });
     for (let from = 0; from < n; from += 20_000) {
       await Promise.all(Array.from({ length: Math.min(20_000, n - from) }, (_, k) => seeder.start(timed, { n: from + k }, actors.applicant)));
     }
     await seeder.close();
     await sql`vacuum analyze timers`.execute(db);
-    const firing = createRuntime({ db });
-    await firing.publish(timed, actors.head);
-    const scheduler = new TimerScheduler({ db, runtime: firing, batchSize: 2000 });
-    const t0 = performance.now();
-    const total = await scheduler.drain();
-    const seconds = (performance.now() - t0) / 1000;
-    if (total.fired !== n) throw new Error(`storm fired ${total.fired} of ${n}`);
-    return { seconds, perSecond: n / seconds };
+    const scheduleMs = performance.now() - s0;
+    return { result: await fire(store), scheduleMs };
   } finally {
     await store.drop();
   }
+}
+
+/**
+ * A scheduler for the storm on `store`, made ready before the storm is timed (threads started and
+ * connected), with `run` to fire everything due and `close`.
+ */
+export async function stormScheduler(
+  url: string,
+  store: Store,
+  firing: StormFiring,
+): Promise<{ scheduler: TimerScheduler | TimerThreads; close(): Promise<void> }> {
+  if (firing.threads === 0) {
+    const runtime = createRuntime({ db: store.db });
+    await runtime.publish(timed, actors.head);
+    const scheduler = new TimerScheduler({ db: store.db, runtime, batchSize: firing.batchSize, concurrency: firing.lanes });
+    return { scheduler, close: () => runtime.close() };
+  }
+  const scheduler = await TimerThreads.open({
+    connectionString: url,
+    schema: store.schema,
+    threads: firing.threads,
+    calendars: CALENDARS,
+    batchSize: firing.batchSize,
+    concurrency: firing.lanes,
+  });
+  return { scheduler, close: () => scheduler.close() };
+}
+
+/** Timer storm: `n` instances whose one timer is due at the same instant, all fired as `firing` says. */
+export async function timerStorm(url: string, n: number, firing: StormFiring = STORM_IN_PROCESS): Promise<{ seconds: number; perSecond: number }> {
+  const { result } = await withStorm(url, n, async (store) => {
+    const { scheduler, close } = await stormScheduler(url, store, firing);
+    try {
+      const t0 = performance.now();
+      const total = await scheduler.drain();
+      const seconds = (performance.now() - t0) / 1000;
+      if (total.fired !== n) throw new Error(`storm fired ${total.fired} of ${n}`);
+      const left = await store.db.selectFrom('timers').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      if (left.n !== 0) throw new Error(`storm left ${left.n} timers`);
+      return { seconds, perSecond: n / seconds };
+    } finally {
+      await close();
+    }
+  });
+  return result;
 }

@@ -1,16 +1,38 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
-import { AUDIT_HASH_ALG, auditHash, type AuditHashInput } from './audit-hash.ts';
+import { AUDIT_HASH_ALG, auditCanonical, auditDigest, type AuditHashInput } from './audit-hash.ts';
+
+/** A JSON string literal. */
+const quote = (s: string) => JSON.stringify(s);
 
 /** An audit row as the runtime writes it (and verify reads it back). */
 export interface AuditRow extends AuditHashInput {
   hash: string;
 }
 
+/**
+ * A sealed row with the canonical JSON its actor and payload were hashed as: the text to store,
+ * so what is written is what was hashed even if the objects change afterwards.
+ */
+export interface SealedAuditRow extends AuditRow {
+  actorJson: string;
+  payloadJson: string;
+}
+
 /** Adds `hashAlg` and the row's SM3 `hash` chained to `prevHash`. Pure. */
-export function sealAuditRow(row: Omit<AuditHashInput, 'hashAlg'>): AuditRow {
+export function sealAuditRow(row: Omit<AuditHashInput, 'hashAlg'>): SealedAuditRow {
   const unsealed: AuditHashInput = { ...row, hashAlg: AUDIT_HASH_ALG };
-  return { ...unsealed, hash: auditHash(unsealed) };
+  const canonical = auditCanonical(unsealed);
+  return { ...unsealed, hash: auditDigest(canonical), actorJson: canonical.actor, payloadJson: canonical.payload };
+}
+
+/** A sealed row as one JSON object for `jsonb_to_recordset`, its actor and payload as they were hashed. Pure. */
+export function auditRecordJson(r: SealedAuditRow): string {
+  return (
+    `{"instance_id":${quote(r.instanceId)},"seq":${r.seq},"region":${quote(r.region)},"type":${quote(r.type)},` +
+    `"actor":${r.actorJson},"payload":${r.payloadJson},"occurred_at":"${new Date(r.occurredAt).toISOString()}",` +
+    `"prev_hash":${quote(r.prevHash)},"hash":${quote(r.hash)},"hash_alg":${quote(r.hashAlg)}}`
+  );
 }
 
 /**

@@ -21,27 +21,47 @@ export interface AuditHashInput {
   hashAlg: string;
 }
 
-/**
- * The canonical text of a row: canonical JSON (see `canonicalJson`) of
- * `{actor, hash_alg, instance_id, occurred_at, payload, prev_hash, region, seq, type}`.
- * Pure.
- */
-function auditCanonicalText(row: AuditHashInput): string {
-  return canonicalJson({
-    instance_id: row.instanceId,
-    seq: row.seq,
-    region: row.region,
-    type: row.type,
-    actor: row.actor,
-    payload: row.payload,
-    occurred_at: new Date(row.occurredAt).toISOString(),
-    prev_hash: row.prevHash,
-    hash_alg: row.hashAlg,
-  });
+/** A JSON string literal. */
+const quote = (s: string) => JSON.stringify(s);
+
+/** The canonical JSON of a row's actor and payload, and of the whole row (the text its hash covers). */
+export interface AuditCanonical {
+  actor: string;
+  payload: string;
+  row: string;
 }
 
 /**
- * SM3 over the UTF-8 bytes of `auditCanonicalText(row)`, lower-case hex. Pure.
+ * The canonical text of a row: canonical JSON (see `canonicalJson`) of
+ * `{actor, hash_alg, instance_id, occurred_at, payload, prev_hash, region, seq, type}`,
+ * written in that (sorted) key order, with the actor's and payload's own canonical texts.
+ * Pure.
+ *
+ * @throws TypeError when `seq` or `occurredAt` is not a finite number.
+ */
+export function auditCanonical(row: AuditHashInput): AuditCanonical {
+  if (!Number.isFinite(row.seq) || !Number.isFinite(row.occurredAt)) {
+    throw new TypeError(`审计行的序号或时间无效 invalid audit seq or time: ${row.seq}, ${row.occurredAt}`);
+  }
+  const actor = canonicalJson(row.actor);
+  const payload = canonicalJson(row.payload);
+  const occurredAt = new Date(row.occurredAt).toISOString();
+  return {
+    actor,
+    payload,
+    row:
+      `{"actor":${actor},"hash_alg":${quote(row.hashAlg)},"instance_id":${quote(row.instanceId)},"occurred_at":"${occurredAt}",` +
+      `"payload":${payload},"prev_hash":${quote(row.prevHash)},"region":${quote(row.region)},"seq":${JSON.stringify(row.seq)},"type":${quote(row.type)}}`,
+  };
+}
+
+/** SM3 of a row's canonical text, lower-case hex. Pure. */
+export function auditDigest(canonical: AuditCanonical): string {
+  return createHash('sm3').update(canonical.row, 'utf8').digest('hex');
+}
+
+/**
+ * SM3 over the UTF-8 bytes of `auditCanonical(row).row`, lower-case hex. Pure.
  *
  * @throws Error when `row.hashAlg` is not `sm3` (the only algorithm this build writes or checks).
  */
@@ -49,5 +69,5 @@ export function auditHash(row: AuditHashInput): string {
   if (row.hashAlg !== AUDIT_HASH_ALG) {
     throw new Error(`不支持的哈希算法 unsupported hash algorithm: ${row.hashAlg}`);
   }
-  return createHash('sm3').update(auditCanonicalText(row), 'utf8').digest('hex');
+  return auditDigest(auditCanonical(row));
 }

@@ -23,42 +23,51 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** Keys `JSON.stringify` writes as they are: printable ASCII without `"` and `\`. */
+const PLAIN_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** One pass over the value; `undefined` where `JSON.stringify` would leave the member out. */
 function write(input: unknown): string | undefined {
-  let value = input;
-  if (value !== null && typeof value === 'object') {
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') value = (toJSON as () => unknown).call(value);
-    if (value instanceof Number || value instanceof String || value instanceof Boolean) value = value.valueOf();
-  }
-  switch (typeof value) {
+  switch (typeof input) {
     case 'string':
-      return JSON.stringify(value);
+      return JSON.stringify(input);
     case 'number':
-      if (!Number.isFinite(value)) {
-        throw new TypeError(`规范化 JSON 不接受非有限数 canonical JSON refuses non-finite number ${value}`);
+      if (!Number.isFinite(input)) {
+        throw new TypeError(`规范化 JSON 不接受非有限数 canonical JSON refuses non-finite number ${input}`);
       }
-      return JSON.stringify(value);
+      return JSON.stringify(input);
     case 'boolean':
-      return value ? 'true' : 'false';
+      return input ? 'true' : 'false';
     case 'bigint':
       throw new TypeError('规范化 JSON 不接受 bigint canonical JSON refuses bigint');
-    case 'object': {
-      if (value === null) return 'null';
-      if (Array.isArray(value)) {
-        const items: string[] = [];
-        for (let i = 0; i < value.length; i++) items.push(write(value[i]) ?? 'null');
-        return `[${items.join(',')}]`;
-      }
-      const record = value as Record<string, unknown>;
-      const parts: string[] = [];
-      for (const key of Object.keys(record).sort()) {
-        const text = write(record[key]);
-        if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
-      }
-      return `{${parts.join(',')}}`;
-    }
+    case 'object':
+      return input === null ? 'null' : writeObject(input);
     default:
       return undefined;
   }
+}
+
+function writeObject(input: object): string | undefined {
+  let value: unknown = input;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    value = (toJSON as () => unknown).call(value);
+    if (value === null || typeof value !== 'object') return write(value);
+  }
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) return write(value.valueOf());
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (write(value[i]) ?? 'null');
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length > 1) keys.sort();
+  let out = '{';
+  for (const key of keys) {
+    const text = write(record[key]);
+    if (text === undefined) continue;
+    out += `${out.length === 1 ? '"' : ',"'}${PLAIN_KEY.test(key) ? key : JSON.stringify(key).slice(1, -1)}":${text}`;
+  }
+  return `${out}}`;
 }

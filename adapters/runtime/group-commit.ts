@@ -18,6 +18,9 @@ export interface GroupCommitOptions {
   concurrency?: number;
 }
 
+/** Below this many queued commands a free lane takes them all rather than sharing them out. */
+const MIN_SHARE = 16;
+
 interface Waiting {
   command: Command;
   resolve: (outcome: CommandOutcome) => void;
@@ -82,10 +85,15 @@ export class GroupCommitter {
 
   #flush(): void {
     while (this.#inFlight.size < this.#concurrency && this.#queue.length > 0) {
+      // What is queued is spread over the free lanes: the engine prepares one batch while the
+      // database writes another, instead of one lane taking everything while the others idle
+      // until its callers come back.
+      const free = this.#concurrency - this.#inFlight.size;
+      const size = Math.min(this.#maxBatch, Math.max(MIN_SHARE, Math.ceil(this.#queue.length / free)));
       const batch: Waiting[] = [];
       const rest: Waiting[] = [];
       for (const w of this.#queue) {
-        if (batch.length < this.#maxBatch && !this.#busyInstances.has(w.command.instanceId)) batch.push(w);
+        if (batch.length < size && !this.#busyInstances.has(w.command.instanceId)) batch.push(w);
         else rest.push(w);
       }
       if (batch.length === 0) break;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../audit/audit-hash.ts';
-import { sealAuditRow, type AuditRow } from '../audit/append-audit-events.ts';
+import { sealAuditRow, type SealedAuditRow } from '../audit/append-audit-events.ts';
 import { ConflictError } from '../errors.ts';
 import { assertStorable } from './check-storable.ts';
 import type { Command, CommandResult } from './commands.ts';
@@ -19,7 +19,7 @@ export interface CommandPlan {
   /** Version the instance must still be at (sends and timers). */
   expectedVersion?: number;
   snapshot: InstanceSnapshot;
-  audit: AuditRow;
+  audit: SealedAuditRow;
   effects: EffectPlan;
   now: number;
   result: CommandResult;
@@ -92,8 +92,8 @@ export function planCommand(
     seq,
     region,
     type: stepped.record.type,
-    actor: JSON.parse(JSON.stringify(stepped.record.actor)) as Record<string, unknown>,
-    payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown>,
+    actor: stepped.record.actor as unknown as Record<string, unknown>,
+    payload,
     occurredAt: now,
     prevHash: loaded?.auditHead ?? GENESIS_HASH,
   });

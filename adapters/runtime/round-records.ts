@@ -1,13 +1,17 @@
+import { auditRecordJson } from '../audit/append-audit-events.ts';
 import type { CommandPlan } from './plan-command.ts';
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
-/** The rows one round writes, per table, as plain records for `jsonb_to_recordset`. Pure. */
+/**
+ * The rows one round writes, per table, as plain records for `jsonb_to_recordset`; audit rows
+ * already as JSON text, with their actor and payload exactly as they were hashed. Pure.
+ */
 export interface RoundRecords {
   starts: Record<string, unknown>[];
   updates: Record<string, unknown>[];
   keys: Record<string, unknown>[];
-  audit: Record<string, unknown>[];
+  audit: string[];
   cancels: Record<string, unknown>[];
   arms: Record<string, unknown>[];
   openTasks: Record<string, unknown>[];
@@ -44,18 +48,7 @@ export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
       r.keys.push({ key: c.idempotencyKey, instance_id: id, command: c.kind, region: p.region, result });
     }
     const a = p.audit;
-    r.audit.push({
-      instance_id: id,
-      seq: a.seq,
-      region: a.region,
-      type: a.type,
-      actor: a.actor,
-      payload: a.payload,
-      occurred_at: iso(a.occurredAt),
-      prev_hash: a.prevHash,
-      hash: a.hash,
-      hash_alg: a.hashAlg,
-    });
+    r.audit.push(auditRecordJson(a));
     const e = p.effects;
     for (const timerId of e.cancel) r.cancels.push({ instance_id: id, timer_id: timerId });
     for (const t of e.arm) {

@@ -59,7 +59,7 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
   add(r.audit, sql`aud as (
       insert into audit_events (instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg)
       select instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg
-      from jsonb_to_recordset(${json(r.audit)}) as x(
+      from jsonb_to_recordset(cast(${`[${r.audit.join(',')}]`} as jsonb)) as x(
         instance_id uuid, seq integer, region text, type text, actor jsonb, payload jsonb,
         occurred_at timestamptz, prev_hash text, hash text, hash_alg text)
       where x.instance_id in (select id from ok))`);

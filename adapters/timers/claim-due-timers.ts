@@ -61,7 +61,8 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
   });
 }
 
-interface ClaimRow {
+/** A claimed timer's row as the claim statement returns it. */
+export interface ClaimRow {
   instance_id: string;
   timer_id: string;
   clock: string;
@@ -95,7 +96,8 @@ function toClaimed(r: ClaimRow): ClaimedTimer {
   };
 }
 
-function toLoaded(r: ClaimRow): LoadedInstance {
+/** The instance columns of a claim row, as the runtime's loaded instance. */
+export function toLoaded(r: Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | 'attempts' | 'fired_at'>): LoadedInstance {
   return {
     id: r.instance_id,
     definitionId: r.definition_id,

@@ -37,6 +37,33 @@ export interface TimerBatch {
   maxLateMs: number;
 }
 
+/** The runtime commands that fire claimed timers (each instance's locked row passed along with its first). */
+export function timerCommands(claimed: readonly ClaimedTimer[]): TimerCommand[] {
+  return claimed.map((t) => ({
+    kind: 'timer',
+    instanceId: t.instanceId,
+    timerId: t.timerId,
+    dueAt: t.dueAt,
+    firedAt: t.firedAt,
+    ...(t.instance ? { loaded: t.instance } : {}),
+  }));
+}
+
+/** A batch with nothing in it, to add batches to. */
+export function emptyBatch(): TimerBatch {
+  return { claimed: 0, fired: 0, stale: 0, failed: 0, maxLateMs: 0 };
+}
+
+/** Adds `b` into `total` (counts summed, the largest lateness kept). */
+export function addBatch(total: TimerBatch, b: TimerBatch): TimerBatch {
+  total.claimed += b.claimed;
+  total.fired += b.fired;
+  total.stale += b.stale;
+  total.failed += b.failed;
+  total.maxLateMs = Math.max(total.maxLateMs, b.maxLateMs);
+  return total;
+}
+
 export interface TimerSchedulerEvents {
   batch: [TimerBatch];
   /** A poll found nothing due. */
@@ -66,17 +93,9 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     const { db, runtime, batchSize, maxAttempts, clock } = this.#options;
     const batch = await db.transaction().execute(async (trx) => {
       const claimed = await claimDueTimers(trx, batchSize, clock?.now());
-      const result: TimerBatch = { claimed: claimed.length, fired: 0, stale: 0, failed: 0, maxLateMs: 0 };
+      const result: TimerBatch = { ...emptyBatch(), claimed: claimed.length };
       if (claimed.length === 0) return result;
-      const commands: TimerCommand[] = claimed.map((t) => ({
-        kind: 'timer',
-        instanceId: t.instanceId,
-        timerId: t.timerId,
-        dueAt: t.dueAt,
-        firedAt: t.firedAt,
-        ...(t.instance ? { loaded: t.instance } : {}),
-      }));
-      const outcomes = await runtime.applyIn(trx, commands);
+      const outcomes = await runtime.applyIn(trx, timerCommands(claimed));
       const failed: Array<{ timer: ClaimedTimer; error: string }> = [];
       outcomes.forEach((outcome, i) => {
         const timer = claimed[i] as ClaimedTimer;
@@ -98,17 +117,18 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
   }
 
   /** Runs batches (`concurrency` at a time) until they come back short: everything due now has fired. */
-  async drain(): Promise<TimerBatch> {
-    const total: TimerBatch = { claimed: 0, fired: 0, stale: 0, failed: 0, maxLateMs: 0 };
+  drain(): Promise<TimerBatch> {
+    return this.#drain(() => false);
+  }
+
+  /** `drain`, whose lanes also end once `stopped()` says so (after the batch each has in flight). */
+  async #drain(stopped: () => boolean): Promise<TimerBatch> {
+    const total = emptyBatch();
     const lane = async () => {
       for (;;) {
         const b = await this.runOnce();
-        total.claimed += b.claimed;
-        total.fired += b.fired;
-        total.stale += b.stale;
-        total.failed += b.failed;
-        total.maxLateMs = Math.max(total.maxLateMs, b.maxLateMs);
-        if (b.claimed < this.#options.batchSize) return;
+        addBatch(total, b);
+        if (b.claimed < this.#options.batchSize || stopped()) return;
       }
     };
     await Promise.all(Array.from({ length: this.#options.concurrency }, lane));
@@ -122,7 +142,10 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     this.#running = this.#loop();
   }
 
-  /** Stops after the batch in flight; resolves when it has committed. */
+  /**
+   * Stops polling: a drain the loop has under way ends after the batches in flight (the rest stays
+   * due for the next start or another node); resolves when they have committed.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
@@ -133,7 +156,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
   async #loop(): Promise<void> {
     while (!this.#stopping) {
       try {
-        const b = await this.drain();
+        const b = await this.#drain(() => this.#stopping);
         if (b.claimed === 0) this.emit('idle');
       } catch (error) {
         if (this.listenerCount('error') > 0) this.emit('error', error);

@@ -3,6 +3,7 @@ import type { StepScope } from '../compile/step-scope.ts';
 import { EngineError } from '../errors.ts';
 import { describeErrors } from '../load/json-schemas.ts';
 import { applyExtensions, stopAllClocks, updateClocks } from './clocks.ts';
+import { cloneJson } from './clone-json.ts';
 import { activeStates, runEvent, runInitial, type MachineMove } from './run-machine.ts';
 import { applyTaskOperation, checkOperationPayload, STATE_FREE_OPERATIONS, TASK_OPERATION_PAYLOADS } from './task-operations.ts';
 import { fireTimer } from './timers.ts';
@@ -102,7 +103,7 @@ export function step(defn: CompiledDefinition, snapshot: InstanceSnapshot, event
   if (snapshot.status === 'done') {
     throw new EngineError('INSTANCE_DONE', `办件已办结 the instance has ended with outcome '${snapshot.outcome ?? 'done'}'`, { outcome: snapshot.outcome });
   }
-  const snap = structuredClone(snapshot);
+  const snap = cloneJson(snapshot);
   const effects: Effect[] = [];
   const from = snap.value;
   if (event.type === 'govflow.timer') {

@@ -22,8 +22,12 @@ export const TASK_OPERATION_PAYLOADS: Record<string, Record<string, unknown>> = 
 
 export const STATE_FREE_OPERATIONS = new Set(['task.claim', 'task.transfer', 'task.delegate', 'task.urge', 'task.copy', 'task.complete']);
 
-/** Roles that may urge (催办) a task whose definition names none. */
-const DEFAULT_URGERS = ['supervisor', 'head', 'window', 'officer', 'applicant', 'bidder'];
+/**
+ * Roles that may urge (催办) a task whose definition names none: the case's own staff (the window,
+ * its chief representative, officers, the head) when they belong to the case or the task, supervisors,
+ * and the applicant or bidder.
+ */
+const DEFAULT_URGERS = ['supervisor', 'head', 'window', 'chief-representative', 'officer', 'applicant', 'bidder'];
 
 export function checkOperationPayload(type: string, payload: Record<string, unknown>): void {
   const fn = validatorFor(TASK_OPERATION_PAYLOADS[type]!);

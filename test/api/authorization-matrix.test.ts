@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withApiTables } from '../../adapters/auth/api-tables.ts';
 import { createToken, type TokenRole } from '../../adapters/auth/api-tokens.ts';
-import { DEPT_A, DEPT_B, ROLES, actor, caseAt, openHarness, type CallOptions, type Harness } from './support/api-harness.ts';
+import { DEPT_A, DEPT_B, DEPT_C, ROLES, actor, caseAt, openHarness, type CallOptions, type Harness } from './support/api-harness.ts';
 
 /**
  * Every role × two departments × every endpoint of a department's objects. Department A owns the
@@ -145,8 +145,13 @@ const endpoints: Endpoint[] = [
   {
     name: 'POST tasks/{task}/urge',
     request: onCase('received', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/received/urge`, json: { message: '请尽快' } })),
-    // The engine's default urgers (the fixture names none) leave out the chief representative.
-    expect: only({ window: [200, 404], 'chief-representative': [403, 404], officer: [200, 404], head: [200, 404], supervisor: 200 }),
+    // The fixture names no urgers: the engine's default lets the case's own staff, the chief representative included, and supervisors urge.
+    expect: only({ window: [200, 404], 'chief-representative': [200, 404], officer: [200, 404], head: [200, 404], supervisor: 200 }),
+  },
+  {
+    name: 'POST tasks/{countersign}/urge',
+    request: onCase('joint', (id) => ({ method: 'POST', url: `/api/v1/instances/${id}/tasks/co-review/urge`, json: { message: '请尽快会签' } })),
+    expect: only({ window: [200, 404], 'chief-representative': [200, 404], officer: [200, 404], head: [200, 404], supervisor: 200 }),
   },
   {
     name: 'POST tasks/{task}/copy',
@@ -252,6 +257,27 @@ describe('authorization matrix: role × department × endpoint', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it('lets the chief representative urge its own department\'s tasks and a countersign its department holds, and no other department\'s', async () => {
+    const urge = (id: string, task: string, token: string) => h.call('POST', `/api/v1/instances/${id}/tasks/${task}/urge`, { token, json: { message: '请尽快' } });
+    const urged = async (id: string) =>
+      (await h.store.db.selectFrom('outbox').select('payload').where('instance_id', '=', id).where('topic', '=', 'notify').execute())
+        .map((r) => r.payload as { template: string; to: string })
+        .filter((p) => p.template === 'task-urged')
+        .map((p) => p.to);
+    const received = await caseAt(h, 'received');
+    expect((await urge(received, 'received', h.token('chief-representative'))).status).toBe(200);
+    expect(await urged(received)).toEqual([DEPT_A]);
+    // Another department's chief representative does not see the case at all.
+    for (const department of [DEPT_B, DEPT_C]) expect((await urge(received, 'received', h.token('chief-representative', department))).status).toBe(404);
+    // A co-signing department's chief representative may urge the countersign it takes part in; the owner's urges whoever has not signed.
+    const joint = await caseAt(h, 'joint');
+    await h.runtime.send(joint, 'task.complete', { actor: actor('officer', DEPT_C), payload: { decision: 'approve' } });
+    expect((await urge(joint, 'co-review', h.token('chief-representative', DEPT_C))).status).toBe(200);
+    expect((await urge(joint, 'co-review', h.token('chief-representative', DEPT_A))).status).toBe(200);
+    expect((await urge(joint, 'co-review', h.token('chief-representative', DEPT_B))).status).toBe(404);
+    expect(await urged(joint)).toEqual([DEPT_A, DEPT_A]);
   });
 
   it('keeps other departments\' and other regions\' objects out of lists', async () => {

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { auditHash, GENESIS_HASH } from '../../adapters/audit/audit-hash.ts';
+import { auditRecordJson, sealAuditRow } from '../../adapters/audit/append-audit-events.ts';
+import { auditCanonical, auditHash, GENESIS_HASH } from '../../adapters/audit/audit-hash.ts';
 import { canonicalJson } from '../../adapters/audit/canonical-json.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
 
@@ -62,6 +63,53 @@ describe('canonical JSON', () => {
     expect(auditHash({ ...row, payload: { a: 2 } })).not.toBe(auditHash(row));
     expect(auditHash({ ...row, occurredAt: 1 })).not.toBe(auditHash(row));
     expect(() => auditHash({ ...row, hashAlg: 'md5' })).toThrow('unsupported hash algorithm');
+  });
+  it('writes a row\'s text as the canonical JSON of the row object, and stores what it hashed', () => {
+    const text = fc.string({ unit: 'grapheme' });
+    const row = fc.record({
+      instanceId: fc.uuid(),
+      seq: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      region: text,
+      type: text,
+      actor: record,
+      payload: record,
+      occurredAt: fc.integer({ min: 0, max: 4102444800000 }),
+      prevHash: fc.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    fc.assert(
+      fc.property(row, (r) => {
+        const full = { ...r, hashAlg: 'sm3' };
+        const canonical = auditCanonical(full);
+        expect(canonical.row).toBe(
+          canonicalJson({
+            instance_id: r.instanceId,
+            seq: r.seq,
+            region: r.region,
+            type: r.type,
+            actor: r.actor,
+            payload: r.payload,
+            occurred_at: new Date(r.occurredAt).toISOString(),
+            prev_hash: r.prevHash,
+            hash_alg: 'sm3',
+          }),
+        );
+        const sealed = sealAuditRow(r);
+        expect(sealed.hash).toBe(auditHash(full));
+        const stored = JSON.parse(auditRecordJson(sealed)) as Record<string, unknown>;
+        expect(canonicalJson(stored['payload'])).toBe(canonical.payload);
+        expect(canonicalJson(stored['actor'])).toBe(canonical.actor);
+        expect(stored['occurred_at']).toBe(new Date(r.occurredAt).toISOString());
+      }),
+    );
+  });
+
+  it('stores the payload as sealed when the caller changes the object afterwards', () => {
+    const payload: Record<string, unknown> = { data: { name: '张三' } };
+    const sealed = sealAuditRow({ instanceId: 'i', seq: 1, region: 'r', type: 't', actor: { id: 'a' }, payload, occurredAt: 0, prevHash: GENESIS_HASH });
+    (payload['data'] as Record<string, unknown>)['name'] = '李四';
+    const stored = JSON.parse(auditRecordJson(sealed)) as { payload: unknown };
+    expect(stored.payload).toEqual({ data: { name: '张三' } });
+    expect(auditHash({ ...sealed, payload: stored.payload as Record<string, unknown> })).toBe(sealed.hash);
   });
 });
 

@@ -8,6 +8,7 @@ export const DEMO_REGION = '520000';
 
 const DEMO_ROLES: Array<{ role: TokenRole; name: string; zh: string; en: string }> = [
   { role: 'window', name: 'demo-window', zh: '窗口受理', en: 'window clerk' },
+  { role: 'chief-representative', name: 'demo-chief-representative', zh: '首席代表', en: 'chief representative' },
   { role: 'officer', name: 'demo-officer', zh: '承办审查', en: 'reviewing officer' },
   { role: 'head', name: 'demo-head', zh: '部门负责人', en: 'department head' },
   { role: 'designer', name: 'demo-designer', zh: '流程设计', en: 'process designer' },
@@ -34,6 +35,7 @@ export async function issueDemoLogin(db: Kysely<Database>, now: number): Promise
 
 /** The banner `npm start` prints with the demo tokens, zh-CN first. Pure. */
 export function demoLoginBanner(url: string, tokens: ReadonlyArray<IssuedToken & { zh: string; en: string }>): string {
+  const roleWidth = Math.max(0, ...tokens.map((t) => t.role.length));
   const lines = [
     '',
     '══════════════════════════════════════════════════════════════════════════════',
@@ -41,7 +43,7 @@ export function demoLoginBanner(url: string, tokens: ReadonlyArray<IssuedToken &
     ` 部门 department: ${DEMO_DEPARTMENT}（市场监管）  区域 region: ${DEMO_REGION}`,
     ` 请求头 header:  Authorization: Bearer <令牌 token>`,
     '──────────────────────────────────────────────────────────────────────────────',
-    ...tokens.map((t) => ` ${padWidth(`${t.zh} ${t.en}`, 30)} ${t.role.padEnd(10)} ${t.token}`),
+    ...tokens.map((t) => ` ${padWidth(`${t.zh} ${t.en}`, 30)} ${t.role.padEnd(roleWidth)} ${t.token}`),
     '──────────────────────────────────────────────────────────────────────────────',
     ` 试一试 try:  curl -H "Authorization: Bearer ${tokens[0]?.token ?? '<token>'}" ${url}/api/v1/tasks`,
     ` 接口文档 API docs: ${url}/docs    公开事项 public items: ${url}/api/v1/public/items`,
