@@ -28,24 +28,33 @@ export async function freshStore(url: string, max: number): Promise<Store & { dr
   };
 }
 
-/** Runs `clients` loops of `work(client, i)` for `seconds`; returns completed operations per second. */
-async function timedLoops(clients: number, seconds: number, work: (client: number, i: number) => Promise<void>): Promise<number> {
+/** What a timed loop measured: operations per second and the 99th percentile of their latencies. */
+export interface LoopFigures {
+  perSecond: number;
+  p99Ms: number;
+}
+
+/** Runs `clients` loops of `work(client, i)` for `seconds`; returns completed operations per second and their p99 latency. */
+async function timedLoops(clients: number, seconds: number, work: (client: number, i: number) => Promise<void>): Promise<LoopFigures> {
   const end = performance.now() + seconds * 1000;
-  let done = 0;
+  const latencies: number[] = [];
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
       for (let i = 0; performance.now() < end; i++) {
+        const s = performance.now();
         await work(client, i);
-        done += 1;
+        latencies.push(performance.now() - s);
       }
     }),
   );
-  return done / ((performance.now() - t0) / 1000);
+  const perSecond = latencies.length / ((performance.now() - t0) / 1000);
+  latencies.sort((a, b) => a - b);
+  return { perSecond, p99Ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0 };
 }
 
-/** The raw-SQL baseline: per transaction, insert one event and update one instance row. Steps/s. */
-export async function rawBaseline(url: string, clients: number, seconds: number): Promise<number> {
+/** The raw-SQL baseline: per transaction, insert one event and update one instance row. Steps/s and p99. */
+export async function rawBaseline(url: string, clients: number, seconds: number): Promise<LoopFigures> {
   const schema = `bench_raw_${randomUUID().slice(0, 8)}`;
   const pool = new pg.Pool({ connectionString: url, max: clients, options: `-c search_path=${schema}` });
   pool.on('error', () => undefined);
@@ -76,7 +85,7 @@ export async function rawBaseline(url: string, clients: number, seconds: number)
  * govflow: `send` of one event per command, each client on its own instance. Commands/s.
  * `cold` turns off the remembered instance rows, so every command reads its instance first.
  */
-export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean, cold = false): Promise<number> {
+export async function govflowCommands(url: string, clients: number, seconds: number, groupCommit: boolean, cold = false): Promise<LoopFigures> {
   // At most 8 connections (a few per core): more only adds backends competing with the engine for the CPUs.
   const store = await freshStore(url, groupCommit ? 4 : Math.min(clients, 8));
   try {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type StormFiring } from './runtime-workloads.ts';
+import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
 
 const argv = process.argv.slice(2);
@@ -23,12 +23,19 @@ const groupClients = Number(arg('group-clients', '256'));
 const storms = arg('storms', '100000,10000').split(',').map(Number).filter((n) => n > 0);
 const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-async function measure(label: string, once: () => Promise<number>): Promise<Series> {
-  const values: number[] = [];
-  for (let r = 0; r < runs; r++) values.push(await once());
-  const s = summarise(values);
-  process.stderr.write(`${label}: median ${int(s.median)} (min ${int(s.min)}, max ${int(s.max)})\n`);
-  return s;
+/** Throughput and p99 latency of one figure over the runs. */
+interface Measured {
+  rate: Series;
+  p99: Series;
+}
+
+async function measure(label: string, once: () => Promise<LoopFigures>): Promise<Measured> {
+  const figures: LoopFigures[] = [];
+  for (let r = 0; r < runs; r++) figures.push(await once());
+  const rate = summarise(figures.map((f) => f.perSecond));
+  const p99 = summarise(figures.map((f) => f.p99Ms));
+  process.stderr.write(`${label}: median ${int(rate.median)} (min ${int(rate.min)}, max ${int(rate.max)}), p99 ${p99.median.toFixed(1)} ms\n`);
+  return { rate, p99 };
 }
 
 const client = new pg.Client({ connectionString: url });
@@ -50,18 +57,26 @@ lines.push(
 );
 lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
 const cell = (s: Series) => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
+const ms = (s: Series) => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
+const latencyRows: string[] = [];
 for (const clients of clientCounts) {
   const raw = await measure(`raw ${clients}`, () => rawBaseline(url, clients, seconds));
   const single = await measure(`govflow ${clients}`, () => govflowCommands(url, clients, seconds, false));
   const cold = await measure(`govflow cold ${clients}`, () => govflowCommands(url, clients, seconds, false, true));
   const group = await measure(`govflow group ${clients}`, () => govflowCommands(url, clients, seconds, true));
-  const ratio = (s: Series) => (s.median / raw.median).toFixed(2);
-  lines.push(`| ${clients} | ${cell(raw)} | ${cell(single)} | ${ratio(single)} | ${cell(cold)} | ${ratio(cold)} | ${cell(group)} | ${ratio(group)} |`);
+  const ratio = (m: Measured) => (m.rate.median / raw.rate.median).toFixed(2);
+  lines.push(`| ${clients} | ${cell(raw.rate)} | ${cell(single.rate)} | ${ratio(single)} | ${cell(cold.rate)} | ${ratio(cold)} | ${cell(group.rate)} | ${ratio(group)} |`);
+  latencyRows.push(`| ${clients} | ${ms(raw.p99)} | ${ms(single.p99)} | ${ms(cold.p99)} | ${ms(group.p99)} |`);
 }
+let groupLine = '';
 if (groupClients > 0) {
   const group = await measure(`govflow group ${groupClients}`, () => govflowCommands(url, groupClients, seconds, true));
-  lines.push('', `Group commit with ${groupClients} concurrent callers (one command in flight each): ${cell(group)} commands/s.`);
+  groupLine = `Group commit with ${groupClients} concurrent callers (one command in flight each): ${cell(group.rate)} commands/s, p99 ${ms(group.p99)} ms.`;
+  latencyRows.push(`| ${groupClients} | — | — | — | ${ms(group.p99)} |`);
 }
+lines.push('', '99th percentile latency of one command, ms (median of the runs, min–max) 单条命令 p99 时延:', '');
+lines.push('| clients 并发 | raw SQL | govflow, 1 tx per command | same, cold | group commit |', '|---:|---:|---:|---:|---:|', ...latencyRows);
+if (groupLine) lines.push('', groupLine);
 const firings: Array<[string, StormFiring]> = [
   ['in process', STORM_IN_PROCESS],
   [`${STORM_THREADS.threads} timer threads`, STORM_THREADS],
