@@ -111,8 +111,8 @@ export interface StormFiring {
 }
 
 /** The storms' firing setups: the in-process scheduler, and two timer threads (one per core here). */
-export const STORM_IN_PROCESS: StormFiring = { threads: 0, lanes: 2, batchSize: 2000 };
-export const STORM_THREADS: StormFiring = { threads: 2, lanes: 2, batchSize: 2000 };
+export const STORM_IN_PROCESS: StormFiring = { threads: 0, lanes: 2, batchSize: 1000 };
+export const STORM_THREADS: StormFiring = { threads: 2, lanes: 2, batchSize: 1000 };
 
 const CALENDARS = path.join(import.meta.dirname, '../processes/calendars');
 

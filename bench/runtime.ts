@@ -88,7 +88,7 @@ lines.push(
   `PostgreSQL), ${STORM_THREADS.threads} worker threads with their own pool and runtime and ${STORM_THREADS.lanes} claim transactions in flight each. The two`,
   'alternate run by run on fresh schemas. Before the clock starts, the in-process scheduler\'s thread has just seeded the',
   'storm (its code is compiled and optimised by then), and each timer thread has connected and planned the firing of up',
-  'to 2,000 due timers without writing or locking anything (as every new timer thread does, to compile its code). Seconds from the',
+  'to one batch of due timers without writing or locking anything (as every new timer thread does, to compile its code). Seconds from the',
   'first claim until every timer has fired (median, min–max); speed-up = in process ÷ threads (medians). Both share the two',
   'cores with PostgreSQL, which does the claims and writes.',
   '',
