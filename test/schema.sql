@@ -96,11 +96,21 @@ CREATE INDEX audit_events_projection_order ON ONLY audit_events USING btree (tx_
 CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON audit_events FOR EACH ROW EXECUTE FUNCTION govflow_refuse_change();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION govflow_refuse_change();
 
+create table code_attempt_clients (
+  receipt_no text not null,
+  client text not null,
+  attempts integer not null,
+  window_started_at timestamp with time zone not null,
+  blocked_until timestamp with time zone,
+  constraint code_attempt_clients_pkey PRIMARY KEY (receipt_no, client)
+);
+CREATE INDEX code_attempt_clients_by_window ON code_attempt_clients USING btree (window_started_at);
+
 create table code_attempts (
   receipt_no text not null,
   attempts integer not null,
   window_started_at timestamp with time zone not null,
-  blocked_until timestamp with time zone,
+  guarded_until timestamp with time zone,
   constraint code_attempts_pkey PRIMARY KEY (receipt_no)
 );
 CREATE INDEX code_attempts_by_window ON code_attempts USING btree (window_started_at);
@@ -375,9 +385,17 @@ create table stats_instances (
   milestones jsonb not null default '{}'::jsonb,
   leaves jsonb not null default '{}'::jsonb,
   error text,
+  card_light smallint not null default 
+CASE
+    WHEN (COALESCE(((cards ->> 'red-card'::text))::integer, 0) > 0) THEN 2
+    WHEN ((COALESCE(((cards ->> 'yellow-card'::text))::integer, 0) > 0) OR (COALESCE(((cards ->> 'step-overdue'::text))::integer, 0) > 0) OR (COALESCE(((cards ->> 'reminder'::text))::integer, 0) > 0)) THEN 1
+    ELSE 0
+END,
+  clock_paused boolean not null default (((promised_due IS NOT NULL) AND (NOT promised_running) AND (promised_met IS NULL)) OR ((statutory_due IS NOT NULL) AND (NOT statutory_running) AND (statutory_met IS NULL))),
   constraint stats_instances_pkey PRIMARY KEY (instance_id)
 );
 CREATE INDEX stats_instances_by_department ON stats_instances USING btree (department, received_at);
+CREATE INDEX stats_instances_open_board ON stats_instances USING btree (department) INCLUDE (region, definition_id, card_light, clock_paused, promised_running, promised_due, statutory_running, statutory_due) WHERE (ended_at IS NULL);
 CREATE INDEX stats_instances_open_by_state ON stats_instances USING btree (definition_id, state) WHERE (ended_at IS NULL);
 CREATE INDEX stats_instances_promised_running ON stats_instances USING btree (promised_due) INCLUDE (department, definition_id, region, urgent) WHERE promised_running;
 CREATE INDEX stats_instances_statutory_running ON stats_instances USING btree (statutory_due) INCLUDE (department, definition_id, region, urgent) WHERE statutory_running;

@@ -20,8 +20,11 @@ export interface DepartmentLights {
  * - yellow: otherwise, the promised limit has passed while its clock runs, or a reminder, a
  *   yellow card or an overrun step was raised;
  * - green: everything else.
- * Read from the statistics projection `stats_instances` (indexed, never the instances table), so
- * it is as fresh as the projector (under a second behind when it runs).
+ * Read from the statistics projection `stats_instances` (never the instances table), so it is as
+ * fresh as the projector (under a second behind when it runs): one index-only scan of the partial
+ * index of open cases (migration 0023), which holds each case's department, region, limit clocks,
+ * the light its cards call for (`card_light`: 2 red card; 1 reminder, yellow card or overrun step)
+ * and whether a limit clock is paused (`clock_paused`).
  *
  * @param now epoch ms "now" is judged at.
  */
@@ -30,13 +33,9 @@ export async function trafficBoard(executor: Executor, scope: CaseScope, now: nu
   const { rows } = await sql<{ department: string; open: number; red: number; yellow: number; paused: number }>`
     with open_cases as (
       select s.department,
-        ((s.statutory_running and s.statutory_due < cast(${at} as timestamptz)) or coalesce((s.cards->>'red-card')::int, 0) > 0) as red,
-        ((s.promised_running and s.promised_due < cast(${at} as timestamptz))
-          or coalesce((s.cards->>'yellow-card')::int, 0) > 0
-          or coalesce((s.cards->>'step-overdue')::int, 0) > 0
-          or coalesce((s.cards->>'reminder')::int, 0) > 0) as yellow,
-        ((s.promised_due is not null and not s.promised_running and s.promised_met is null)
-          or (s.statutory_due is not null and not s.statutory_running and s.statutory_met is null)) as paused
+        (s.card_light = 2 or (s.statutory_running and s.statutory_due < cast(${at} as timestamptz))) as red,
+        (s.card_light = 1 or (s.promised_running and s.promised_due < cast(${at} as timestamptz))) as yellow,
+        s.clock_paused as paused
       from stats_instances s
       where s.ended_at is null and ${rowCondition(scope, 's')})
     select department, count(*)::int as open,
@@ -47,7 +46,7 @@ export async function trafficBoard(executor: Executor, scope: CaseScope, now: nu
   return rows.map((r) => ({ department: r.department, open: r.open, green: r.open - r.red - r.yellow, yellow: r.yellow, red: r.red, paused: r.paused }));
 }
 
-/** Open cases per process (definition id) in `scope`, from `stats_instances`. */
+/** Open cases per process (definition id) in `scope`, from `stats_instances` (the same index as the board). */
 export async function openCasesByProcess(executor: Executor, scope: CaseScope): Promise<Map<string, number>> {
   const { rows } = await sql<{ definition_id: string; n: number }>`
     select s.definition_id, count(*)::int as n from stats_instances s

@@ -3,6 +3,7 @@ export { histogramTotals, percentile, percentileOfHistogram, ratio } from './per
 export { amountBetween, leafStates, workingDaysBetween } from './working-time.ts';
 export {
   advanceFacts,
+  advanceFactsInPlace,
   openFacts,
   type ClockFact,
   type DailyCounter,

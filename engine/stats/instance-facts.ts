@@ -1,4 +1,5 @@
 import type { Calendar } from '../calendar/types.ts';
+import { cloneJson } from '../step/clone-json.ts';
 import { activeStates } from '../step/run-machine.ts';
 import type { ClockState, Effect, InstanceSnapshot } from '../step/types.ts';
 import type { OutcomeClass, StatsProfile } from './profiles.ts';
@@ -155,7 +156,19 @@ export function advanceFacts(facts: InstanceFacts, observation: StepObservation,
   if (observation.seq !== facts.seq + 1) {
     throw new Error(`统计投影顺序错误 instance ${facts.instanceId}: expected seq ${facts.seq + 1}, got ${observation.seq}`);
   }
-  return advance(structuredClone(facts), observation, ctx, []);
+  return advance(cloneJson(facts), observation, ctx, []);
+}
+
+/**
+ * `advanceFacts` for a caller that owns `facts`: updates `facts` itself instead of a copy and
+ * appends the additions to `deltas`, saving a copy of the facts for every event of a batch.
+ * @throws Error when `observation.seq` is not the next seq of the instance.
+ */
+export function advanceFactsInPlace(facts: InstanceFacts, observation: StepObservation, ctx: FactsContext, deltas: StatsDelta[]): InstanceFacts {
+  if (observation.seq !== facts.seq + 1) {
+    throw new Error(`统计投影顺序错误 instance ${facts.instanceId}: expected seq ${facts.seq + 1}, got ${observation.seq}`);
+  }
+  return advance(facts, observation, ctx, deltas).facts;
 }
 
 function keyOf(facts: InstanceFacts, at: number): DailyKey {

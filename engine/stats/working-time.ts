@@ -1,12 +1,26 @@
-import { countNaturalDays, countWorkingDays, toLocalDate } from '../calendar/index.ts';
+import { countNaturalDays, toLocalDate } from '../calendar/index.ts';
+import { localDayNumber } from '../calendar/instant.ts';
+import { checkWritableDay } from '../calendar/local-date.ts';
 import type { Calendar, LocalDate } from '../calendar/types.ts';
+import { workingDayTable } from '../calendar/working-day-table.ts';
 import type { ClockState, InstanceSnapshot } from '../step/types.ts';
 
 const HOUR_MS = 3_600_000;
 
+// The last few days formatted: a batch counts most of its figures on a handful of days.
+const DAY_TEXT = new Map<number, LocalDate>();
+const DAY_TEXT_LIMIT = 4096;
+
 /** The Asia/Shanghai day an instant belongs to: the day it is counted on. Pure. */
 export function statsDay(at: number): LocalDate {
-  return toLocalDate(at);
+  const day = localDayNumber(at);
+  let text = DAY_TEXT.get(day);
+  if (text === undefined) {
+    text = toLocalDate(at);
+    if (DAY_TEXT.size >= DAY_TEXT_LIMIT) DAY_TEXT.clear();
+    DAY_TEXT.set(day, text);
+  }
+  return text;
 }
 
 /**
@@ -15,7 +29,15 @@ export function statsDay(at: number): LocalDate {
  * earlier. Days past the calendar's coverage count on weekends alone. Pure.
  */
 export function workingDaysBetween(calendar: Calendar, from: number, to: number): number {
-  return countWorkingDays(calendar, toLocalDate(from), toLocalDate(to)).days;
+  // `countWorkingDays(calendar, toLocalDate(from), toLocalDate(to)).days` on day numbers, without
+  // writing and parsing the two dates: the same rank difference of the calendar's working-day table.
+  const fromDay = localDayNumber(from);
+  const toDay = localDayNumber(to);
+  checkWritableDay(toDay);
+  checkWritableDay(fromDay);
+  if (toDay <= fromDay) return 0;
+  const table = workingDayTable(calendar);
+  return table.rank(toDay) - table.rank(fromDay);
 }
 
 /** `from` → `to` in `unit`: working days, natural days (both start day excluded) or whole hours. Pure. */

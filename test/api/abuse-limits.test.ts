@@ -6,12 +6,14 @@ import { issueReceiptCode } from '../../adapters/auth/receipt-codes.ts';
 import { TestClock } from '../../adapters/runtime/clock.ts';
 import { DEFAULT_LIMITS, abuseLimitsFromEnv, parseRate } from '../../api/http/auth/abuse-limits.ts';
 import { RateLimiter } from '../../api/http/auth/rate-limiter.ts';
+import { addressBlock } from '../../api/http/auth/throttle.ts';
 import { BACKENDS } from '../support/test-database.ts';
 import { openHarness, type Harness } from './support/api-harness.ts';
 
 /**
  * Abuse protection: request rates per client address on the public endpoints and per token for
- * staff, and verification-code attempts per receipt number, all timed by the injected clock.
+ * staff, and verification-code attempts per receipt number and client address and per receipt
+ * number from all addresses, all timed by the injected clock.
  */
 
 describe('request rate limiter', () => {
@@ -45,9 +47,13 @@ describe('request rate limiter', () => {
 });
 
 describe('limits from the environment', () => {
-  it('defaults to 120 public requests a minute, no staff limit and ten codes per 15 minutes', () => {
+  it('defaults to 120 public requests a minute, no staff limit, ten codes per address and a hundred per receipt number per 15 minutes', () => {
     expect(abuseLimitsFromEnv({})).toEqual(DEFAULT_LIMITS);
-    expect(DEFAULT_LIMITS).toEqual({ publicRate: { limit: 120, periodMs: 60_000 }, codeAttempts: { maxFailures: 10, windowMs: 900_000 }, trustedProxies: 0 });
+    expect(DEFAULT_LIMITS).toEqual({
+      publicRate: { limit: 120, periodMs: 60_000 },
+      codeAttempts: { maxFailures: 10, maxFailuresPerReceipt: 100, windowMs: 900_000 },
+      trustedProxies: 0,
+    });
   });
 
   it('reads rates, code attempts and trusted proxies, and refuses malformed values', () => {
@@ -56,14 +62,17 @@ describe('limits from the environment', () => {
         GOVFLOW_RATE_LIMIT_PUBLIC: 'off',
         GOVFLOW_RATE_LIMIT_STAFF: '30/10s',
         GOVFLOW_CODE_MAX_FAILURES: '5',
+        GOVFLOW_CODE_MAX_FAILURES_PER_RECEIPT: '50',
         GOVFLOW_CODE_LOCK: '1h',
         GOVFLOW_TRUSTED_PROXIES: '1',
       }),
-    ).toEqual({ staffRate: { limit: 30, periodMs: 10_000 }, codeAttempts: { maxFailures: 5, windowMs: 3_600_000 }, trustedProxies: 1 });
+    ).toEqual({ staffRate: { limit: 30, periodMs: 10_000 }, codeAttempts: { maxFailures: 5, maxFailuresPerReceipt: 50, windowMs: 3_600_000 }, trustedProxies: 1 });
     expect(parseRate('10/s')).toEqual({ limit: 10, periodMs: 1000 });
     expect(parseRate('1000/h')).toEqual({ limit: 1000, periodMs: 3_600_000 });
     for (const bad of ['fast', '0/min', '10/0s', '-1/min', '10 per minute']) expect(() => parseRate(bad), bad).toThrow(RangeError);
     expect(() => abuseLimitsFromEnv({ GOVFLOW_CODE_MAX_FAILURES: '0' })).toThrow(RangeError);
+    expect(() => abuseLimitsFromEnv({ GOVFLOW_CODE_MAX_FAILURES_PER_RECEIPT: '0' })).toThrow(RangeError);
+    expect(() => abuseLimitsFromEnv({ GOVFLOW_CODE_MAX_FAILURES_PER_RECEIPT: 'many' })).toThrow(RangeError);
     expect(() => abuseLimitsFromEnv({ GOVFLOW_TRUSTED_PROXIES: 'yes' })).toThrow(RangeError);
     expect(() => abuseLimitsFromEnv({ GOVFLOW_CODE_LOCK: 'soon' })).toThrow(RangeError);
     expect(() => abuseLimitsFromEnv({ GOVFLOW_CODE_LOCK: '999999d' })).toThrow(RangeError);
@@ -117,14 +126,14 @@ for (const kind of BACKENDS) {
     let h: Harness;
     let failed = false;
     beforeAll(async () => {
-      h = await openHarness(`abuse limits codes ${kind}`, kind, { limits: { codeAttempts: { maxFailures: 3, windowMs: 10 * 60_000 }, trustedProxies: 0 } });
+      h = await openHarness(`abuse limits codes ${kind}`, kind, { limits: { codeAttempts: { maxFailures: 3, maxFailuresPerReceipt: 1000, windowMs: 10 * 60_000 }, trustedProxies: 0 } });
     });
     beforeEach(({ onTestFailed }) => onTestFailed(() => void (failed = true)));
     afterAll(async () => h?.close(failed));
 
     const lookup = (receiptNo: string, code: string) => h.call('GET', `/api/v1/applications/${receiptNo}`, { headers: { 'X-Verification-Code': code } });
 
-    it('lets no more than the allowed guesses through, even sent all at once', async () => {
+    it('lets no more than the allowed guesses from one client through, even sent all at once', async () => {
       const filed = await h.call('POST', '/api/v1/applications', { json: { item: 'api-permit', data: { applicant: { name: '并发' } } } });
       const statuses = await Promise.all(Array.from({ length: 10 }, () => lookup(filed.body.receiptNo, 'WRNGCDE2').then((r) => r.status)));
       expect(statuses.filter((s) => s === 404)).toHaveLength(3);
@@ -154,9 +163,105 @@ for (const kind of BACKENDS) {
       for (let i = 0; i < 3; i++) expect((await lookup(receiptNo, 'WRNGCDE2')).status).toBe(404);
       expect((await lookup(receiptNo, 'WRNGCDE2')).status).toBe(429);
       await issueReceiptCode(h.store.db, { receiptNo, instanceId: randomUUID(), party: 'applicant', region: '520000' }, h.clock.now());
-      const attempts = await sql<{ n: number }>`select count(*)::int as n from code_attempts where receipt_no = ${receiptNo}`.execute(h.store.db);
+      const attempts = await sql<{ n: number }>`
+        select (select count(*) from code_attempts where receipt_no = ${receiptNo})::int + (select count(*) from code_attempt_clients where receipt_no = ${receiptNo})::int as n`.execute(h.store.db);
       expect(attempts.rows[0]?.n).toBe(0);
       expect((await lookup(receiptNo, 'WRNGCDE2')).status).toBe(404);
+    });
+  });
+}
+
+describe('client address blocks for counting code attempts', () => {
+  it('counts an IPv4 address on its own and an IPv6 address by its /64', () => {
+    expect(addressBlock('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressBlock('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('2001:DB8:1:2::9')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressBlock('2001:db8:1:3::1')).not.toBe(addressBlock('2001:db8:1:2::1'));
+    expect(addressBlock('::ffff:198.51.100.4')).toBe('198.51.100.4');
+    expect(addressBlock('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressBlock(undefined)).toBe('unknown');
+  });
+});
+
+for (const kind of BACKENDS) {
+  describe(`verification-code attempts per client address and per receipt number [${kind}]`, () => {
+    let h: Harness;
+    let failed = false;
+    beforeAll(async () => {
+      h = await openHarness(`abuse limits code clients ${kind}`, kind, {
+        limits: { codeAttempts: { maxFailures: 3, maxFailuresPerReceipt: 8, windowMs: 10 * 60_000 }, trustedProxies: 1 },
+      });
+    });
+    beforeEach(({ onTestFailed }) => onTestFailed(() => void (failed = true)));
+    afterAll(async () => h?.close(failed));
+
+    const file = async () => {
+      const filed = await h.call('POST', '/api/v1/applications', { json: { item: 'api-permit', data: { applicant: { name: '申请人' } } }, headers: { 'X-Forwarded-For': '192.0.2.1' } });
+      expect(filed.status).toBe(201);
+      return { receiptNo: filed.body.receiptNo as string, code: filed.body.verificationCode as string };
+    };
+    const lookup = (receiptNo: string, code: string, from: string) =>
+      h.call('GET', `/api/v1/applications/${receiptNo}`, { headers: { 'X-Verification-Code': code, 'X-Forwarded-For': from } });
+    const statuses = async (receiptNo: string, code: string, from: string, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await lookup(receiptNo, code, from)).status);
+      return out;
+    };
+    const refusals = (receiptNo: string) =>
+      withApiTables(h.store.db).selectFrom('security_audit').select(['ip', 'reason']).where('code', '=', 'RATE_LIMITED').where('resource', '=', receiptNo).orderBy('id').execute();
+
+    it("blocks the address giving wrong codes and still lets the applicant's right code through from another address", async () => {
+      const { receiptNo, code } = await file();
+      const attacker = '198.51.100.66';
+      expect(await statuses(receiptNo, 'WRNGCDE2', attacker, 3)).toEqual([404, 404, 404]);
+      const blocked = await lookup(receiptNo, 'WRNGCDE3', attacker);
+      expect([blocked.status, blocked.body.code, blocked.headers.get('retry-after')]).toEqual([429, 'RATE_LIMITED', '600']);
+      // The block is the address's: even the right code from there is refused until it ends.
+      expect((await lookup(receiptNo, code, attacker)).status).toBe(429);
+      const applicant = await lookup(receiptNo, code, '203.0.113.20');
+      expect([applicant.status, applicant.body.receiptNo]).toEqual([200, receiptNo]);
+      // The applicant's own typing errors count against the applicant's address alone.
+      expect(await statuses(receiptNo, 'WRNGCDE2', '203.0.113.20', 2)).toEqual([404, 404]);
+      expect((await lookup(receiptNo, code, '203.0.113.20')).status).toBe(200);
+      const rows = await refusals(receiptNo);
+      expect(rows.map((r) => r.ip)).toEqual([attacker, attacker]);
+      expect(rows[0]?.reason).toContain('this address is blocked for the receipt number');
+      h.clock.advance(10 * 60_000);
+      expect((await lookup(receiptNo, code, attacker)).status).toBe(200);
+    });
+
+    it('checks no more than the allowed wrong codes from one address, even sent all at once, and leaves other addresses their own', async () => {
+      const { receiptNo, code } = await file();
+      const burst = await Promise.all(Array.from({ length: 10 }, () => lookup(receiptNo, 'WRNGCDE2', '198.51.100.77').then((r) => r.status)));
+      expect(burst.filter((s) => s === 404)).toHaveLength(3);
+      expect(burst.filter((s) => s === 429)).toHaveLength(7);
+      expect(await statuses(receiptNo, 'WRNGCDE2', '198.51.100.78', 4)).toEqual([404, 404, 404, 429]);
+      expect((await lookup(receiptNo, code, '203.0.113.21')).status).toBe(200);
+      h.clock.advance(10 * 60_000);
+    });
+
+    it('guards a receipt number against guessing from many addresses: one attempt per address, and the right code still goes through', async () => {
+      const { receiptNo, code } = await file();
+      // Four addresses, two wrong codes each: the eighth wrong code reaches the ceiling.
+      for (const n of [1, 2, 3, 4]) expect(await statuses(receiptNo, 'WRNGCDE2', `198.51.100.${n}`, 2), `address ${n}`).toEqual([404, 404]);
+      // Each address now has one attempt a window: those that already failed have none left.
+      expect((await lookup(receiptNo, 'WRNGCDE2', '198.51.100.1')).status).toBe(429);
+      expect(await statuses(receiptNo, 'WRNGCDE2', '198.51.100.5', 2)).toEqual([404, 429]);
+      // An IPv6 client is one /64, however many addresses in it take a turn.
+      expect((await lookup(receiptNo, 'WRNGCDE2', '2001:db8:7:7::1')).status).toBe(404);
+      expect((await lookup(receiptNo, 'WRNGCDE2', '2001:db8:7:7::2')).status).toBe(429);
+      // A burst from a fresh address gets a single guess checked.
+      const burst = await Promise.all(Array.from({ length: 6 }, () => lookup(receiptNo, 'WRNGCDE2', '198.51.100.6').then((r) => r.status)));
+      expect(burst.sort()).toEqual([404, 429, 429, 429, 429, 429]);
+      // The applicant, from an address of its own, still gets in, as often as it likes.
+      expect((await lookup(receiptNo, code, '203.0.113.30')).status).toBe(200);
+      expect((await lookup(receiptNo, code, '203.0.113.30')).status).toBe(200);
+      expect((await refusals(receiptNo)).at(-1)?.reason).toContain('guarded against guessing from many addresses');
+      // The guard lasts a window after the last wrong code; then each address has its full allowance again.
+      h.clock.advance(10 * 60_000);
+      expect(await statuses(receiptNo, 'WRNGCDE2', '198.51.100.7', 4)).toEqual([404, 404, 404, 429]);
+      expect((await lookup(receiptNo, code, '198.51.100.1')).status).toBe(200);
     });
   });
 }

@@ -20,7 +20,7 @@ let decisionCase: string;
 let alertId: string;
 const answers: Array<{ status: number; code: unknown; what: string }> = [];
 
-const TABLES = ['definitions', 'instances', 'audit_events', 'audit_anchors', 'timers', 'tasks', 'alerts', 'outbox', 'idempotency_keys', 'api_tokens', 'receipt_codes', 'code_attempts', 'alert_acknowledgements'];
+const TABLES = ['definitions', 'instances', 'audit_events', 'audit_anchors', 'timers', 'tasks', 'alerts', 'outbox', 'idempotency_keys', 'api_tokens', 'receipt_codes', 'code_attempts', 'code_attempt_clients', 'alert_acknowledgements'];
 
 async function fingerprint(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

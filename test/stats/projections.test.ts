@@ -14,6 +14,7 @@ import {
   type RankingMeasure,
 } from '../../adapters/stats/queries/index.ts';
 import { rebuildStatistics } from '../../adapters/stats/rebuild.ts';
+import { openCasesByProcess, trafficBoard } from '../../adapters/supervision/traffic-board.ts';
 import { DEPARTMENT_ROLLUP_BACKFILL } from '../../adapters/storage/migrations/0022-stats-department-rollups.ts';
 import { StatsProjector } from '../../adapters/stats/stats-projector.ts';
 import type { Database } from '../../adapters/storage/database.ts';
@@ -21,7 +22,7 @@ import { openPostgresStore } from '../../adapters/storage/open-postgres.ts';
 import type { Store } from '../../adapters/storage/store.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
 import { testDatabaseUrl } from '../support/test-database.ts';
-import { bruteDwell, bruteForce, bruteIntervals, bruteMeasures, p90, type BruteInstance } from './support/brute-force.ts';
+import { bruteBoard, bruteDwell, bruteForce, bruteIntervals, bruteMeasures, p90, type BruteInstance } from './support/brute-force.ts';
 import { processLibrary, runTestWorkload } from './support/stats-workload.ts';
 import { toLocalDate as day } from '../../engine/calendar/index.ts';
 
@@ -245,6 +246,26 @@ describeEachBackend('statistics projected from the audit log', (store, kind) => 
     expect(tender.totals).toEqual(bruteMeasures(brute, { from, to, items: [...new Set(tenders)] }));
     const urgent = brute.instances.filter((i) => i.category === 'document' && i.urgentOverdue).length;
     expect(documents.overdueUrgent.total).toBe(urgent);
+  });
+
+  it('the traffic-light board equals the lights judged case by case, in every scope, and so do the open cases per process', async () => {
+    const open = brute.instances.filter((i) => i.endedAt === null);
+    // The workload leaves open cases under every light, some with a paused clock.
+    expect(open.some((i) => i.overdueStatutory || i.levels.includes('red-card'))).toBe(true);
+    expect(open.some((i) => !i.overdueStatutory && !i.levels.includes('red-card') && (i.overduePromised || i.levels.length > 0))).toBe(true);
+    expect(open.some((i) => i.clockPaused)).toBe(true);
+    const department = mostActive(open, 'department');
+    const scopes = [
+      [{ kind: 'region', region: '520000' }, (i: BruteInstance) => i.region.startsWith('52')],
+      [{ kind: 'region', region: '520100' }, (i: BruteInstance) => i.region === '520100'],
+      [{ kind: 'department', department, region: '520000' }, (i: BruteInstance) => i.department === department && i.region.startsWith('52')],
+    ] as const;
+    for (const [scope, covers] of scopes) {
+      expect(await trafficBoard(store().db, scope, asOf), JSON.stringify(scope)).toEqual(bruteBoard(brute, covers));
+      const perProcess = new Map<string, number>();
+      for (const i of open.filter(covers)) perProcess.set(i.item, (perProcess.get(i.item) ?? 0) + 1);
+      expect(await openCasesByProcess(store().db, scope), JSON.stringify(scope)).toEqual(perProcess);
+    }
   });
 
   it('stats rebuild recomputes identical tables from the log', async () => {

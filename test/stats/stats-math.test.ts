@@ -4,7 +4,10 @@ import { SeededRandom } from '../../adapters/stats/demo/seeded-random.ts';
 import { TimeQueue } from '../../adapters/stats/demo/time-queue.ts';
 import { competitionRanks } from '../../adapters/stats/queries/department-ranking.ts';
 import { checkPeriod, isStatsQueryError } from '../../adapters/stats/queries/stats-query.ts';
+import { addDays, countWorkingDays, toLocalDate } from '../../engine/calendar/index.ts';
+import type { Calendar } from '../../engine/calendar/types.ts';
 import { amountBetween, leafStates, percentile, percentileOfHistogram, ratio, workingDaysBetween } from '../../engine/stats/index.ts';
+import { statsDay } from '../../engine/stats/working-time.ts';
 import { calendars } from '../support/engine-fixtures.ts';
 
 const cal = calendars.get('cn-mainland')!;
@@ -45,6 +48,43 @@ describe('working time', () => {
     expect(workingDaysBetween(cal, at('2026-04-02T10:00:00+08:00'), at('2026-04-02T18:00:00+08:00'))).toBe(0);
     // A make-up workday (Sat 2026-02-14) counts.
     expect(workingDaysBetween(cal, at('2026-02-13T10:00:00+08:00'), at('2026-02-14T10:00:00+08:00'))).toBe(1);
+  });
+
+  it('working days between two instants are those of the day-by-day definition and of countWorkingDays', () => {
+    // The definition walked day by day: the days after the start's Asia/Shanghai day up to and
+    // including the end's, counted when the calendar says they are working days.
+    const slow = (calendar: Calendar, from: number, to: number): number => {
+      let n = 0;
+      for (let d = toLocalDate(from), end = toLocalDate(to); d < end; ) {
+        d = addDays(d, 1);
+        if (calendar.isWorkingDay(d)) n += 1;
+      }
+      return n;
+    };
+    // 2024 – 2028 covers holidays, make-up workdays and days past the calendar's data.
+    const instant = fc.integer({ min: Date.parse('2024-01-01T00:00:00+08:00'), max: Date.parse('2028-12-31T23:59:59+08:00') });
+    fc.assert(
+      fc.property(instant, instant, fc.integer({ min: 0, max: 120 * 86_400_000 }), (from, other, span) => {
+        for (const [a, b] of [[from, other], [from, from + span], [other, from]] as const) {
+          const days = workingDaysBetween(cal, a, b);
+          expect(days).toBe(slow(cal, a, b));
+          expect(days).toBe(countWorkingDays(cal, toLocalDate(a), toLocalDate(b)).days);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the day an instant is counted on is its Asia/Shanghai date, asked in any order', () => {
+    const instant = fc.integer({ min: Date.parse('1999-12-31T00:00:00Z'), max: Date.parse('2031-01-01T00:00:00Z') });
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 50 }), (instants) => {
+        for (const at of [...instants, ...instants.reverse()]) expect(statsDay(at)).toBe(toLocalDate(at));
+      }),
+    );
+    expect(statsDay(Date.parse('2026-10-01T15:59:59.999Z'))).toBe('2026-10-01');
+    expect(statsDay(Date.parse('2026-10-01T16:00:00Z'))).toBe('2026-10-02');
+    expect(() => statsDay(1.5)).toThrow();
   });
 
   it('natural days and whole hours', () => {

@@ -50,12 +50,16 @@ describeEachBackend('statistics watermark', (store, kind) => {
     await runtime.start(def, { applicant: { name: '乙' } }, applicant, { instanceId: late, region: '520100' });
 
     const held = await projector.runOnce();
-    expect(held).toMatchObject({ busy: false, rows: 0 });
+    expect(held).toMatchObject({ busy: false, rows: 0, heldBack: true });
+    expect(held.counted.size).toBe(0);
     const before = await sql<{ id: string }>`select cast(instance_id as text) as id from stats_instances`.execute(db);
     expect(before.rows).toEqual([{ id: warmUp.instanceId }]);
 
     release.resolve();
     await slow;
+    const next = await projector.runOnce();
+    expect(next).toMatchObject({ rows: 2, heldBack: false });
+    expect(next.counted).toEqual(new Map([[early, 1], [late, 1]]));
     await projector.catchUp();
     const after = await sql<{ id: string }>`select cast(instance_id as text) as id from stats_instances order by 1`.execute(db);
     expect(after.rows.map((r) => r.id)).toEqual([early, late, warmUp.instanceId].sort());

@@ -10,7 +10,7 @@ import type { Database } from '../../storage/database.ts';
 import { uuidArray } from '../../storage/sql-array.ts';
 import { TimerScheduler } from '../../timers/timer-scheduler.ts';
 import { decide, type Decision, type SimulatedCase } from './case-agent.ts';
-import { PhaseTimes, submitAll, timersDue } from './demo-runtime.ts';
+import { PhaseTimes, submitAll, timersDue, vacuumTimers } from './demo-runtime.ts';
 import { arrivalsFor, DEMO_REGIONS, demoCatalog, drawPersona } from './demo-cases.ts';
 import { afterExpiry, nextDecisionAt } from './next-decision.ts';
 import { arrivalsOn } from './office-time.ts';
@@ -62,11 +62,11 @@ export interface DemoReport extends DemoProgress {
   stuck: number;
   /** Commands the runtime refused (should be 0: every command is dry-run first). */
   refused: number;
-  /** Where the time went, ms: commands through the runtime, timers fired, choosing what cases do (reads included). */
+  /** Where the time went, ms: commands through the runtime, timers fired, choosing what cases do (reads included), vacuuming `timers` each day. */
   timing: Record<DemoPhase, number>;
 }
 
-const PHASES = ['commands', 'timers', 'simulation'] as const;
+const PHASES = ['commands', 'timers', 'simulation', 'vacuum'] as const;
 export type DemoPhase = (typeof PHASES)[number];
 
 const HOUR = 3_600_000;
@@ -89,7 +89,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const clock = new TestClock(startOfLocalDay(start));
   const runtime = createRuntime({ db: options.db, clock, engine, groupCommit: options.groupCommit ?? { maxBatch: 200, concurrency: 2 } });
   const phases = new PhaseTimes(PHASES);
-  const scheduler = new TimerScheduler({ db: options.db, runtime, clock, batchSize: 5000 });
+  // One claim lane: the demo drains only when something is due, and a second lane would claim nothing.
+  const scheduler = new TimerScheduler({ db: options.db, runtime, clock, batchSize: 5000, concurrency: 1 });
   for (const def of options.definitions) await runtime.publish(def, PUBLISHER);
   const catalog = demoCatalog(options.definitions, rng);
   const queue = new TimeQueue<{ c: SimulatedCase; start?: StartCommand }>();
@@ -142,6 +143,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     }
     clock.set(dayStart + 24 * HOUR);
     await fireTimers();
+    await phases.time('vacuum', () => vacuumTimers(options.db));
     report.day = d + 1;
     report.date = date;
     await options.onDay?.({ day: report.day, of: totalDays, date, started: report.started, commands: report.commands, timersFired: report.timersFired });

@@ -15,7 +15,6 @@ export interface MeasureFilter extends StatsPeriod {
   asOf: number;
 }
 
-
 /** What one group's measures are computed from. */
 export interface GroupSums {
   counters: CounterSums;
@@ -28,6 +27,7 @@ export interface GroupSums {
 /** Per grouping, the sums of every key with any counter, duration or alert in the period. */
 export type SumsByGroup = Map<GroupBy, Map<string, GroupSums>>;
 
+/** Sums of a group with no activity. */
 export function emptySums(): GroupSums {
   const counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as unknown as CounterSums;
   return { counters, durations: new Map(), alerts: new Map() };

@@ -12,7 +12,9 @@ import { migration0015 } from './0015-code-attempts.ts';
 import { migration0020 } from './0020-stats-projections.ts';
 import { migration0021 } from './0021-stats-monthly.ts';
 import { migration0022 } from './0022-stats-department-rollups.ts';
+import { migration0023 } from './0023-stats-board-columns.ts';
 import { migration0030 } from './0030-alert-escalation.ts';
+import { migration0032 } from './0032-code-attempts-per-client.ts';
 
 export type { Migration } from './migration.ts';
 
@@ -35,5 +37,7 @@ export const migrations: readonly Migration[] = [
   migration0020,
   migration0021,
   migration0022,
+  migration0023,
   migration0030,
+  migration0032,
 ];

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { CodeAttemptPolicy } from '../../../adapters/auth/code-attempts.ts';
@@ -19,6 +20,31 @@ export function clientAddress(c: Context, trustedProxies: number): string | unde
     // app.request() in tests has no socket.
     return undefined;
   }
+}
+
+/**
+ * Who counts as one client when attempts are counted: an IPv4 address as it is, an IPv6 address by
+ * its /64 network (one subscriber is usually given a whole /64, so single IPv6 addresses cost an
+ * attacker nothing), an IPv4-mapped IPv6 address as the IPv4 address, no address as `unknown`. Pure.
+ */
+export function addressBlock(address: string | undefined): string {
+  if (address === undefined || address === '') return 'unknown';
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (isIPv4(bare)) return bare;
+  if (!isIPv6(bare)) return address;
+  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  const [head = '', tail] = bare.split('::') as [string, string | undefined];
+  const groups = (part: string | undefined): string[] =>
+    (part ?? '').split(':').filter(Boolean).flatMap((g) => {
+      if (!g.includes('.')) return [g];
+      const [a = 0, b = 0, c = 0, d = 0] = g.split('.').map(Number);
+      return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+    });
+  const front = groups(head);
+  const back = groups(tail);
+  const full = tail === undefined ? front : [...front, ...Array<string>(8 - front.length - back.length).fill('0'), ...back];
+  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }
 
 /** Sets `Retry-After` and raises `RATE_LIMITED`; the first refusal of a run goes to the security audit. */

@@ -37,7 +37,13 @@ const PATHS: Record<Party, { base: string; tag: string; zh: string; en: string }
 
 const itemNotFound = { zh: '事项', en: 'item' };
 
-const tooMany = { status: 429, description: { zh: '请求过于频繁，或受理编号因查询码多次输错暂被封锁（见 Retry-After）', en: 'too many requests, or the receipt number is blocked after repeated wrong codes (see Retry-After)' } };
+const tooMany = {
+  status: 429,
+  description: {
+    zh: '请求过于频繁，或本地址对该受理编号多次输错查询码而暂被封锁（见 Retry-After）',
+    en: 'too many requests, or this address is blocked from the receipt number after repeated wrong codes (see Retry-After)',
+  },
+};
 
 /** The newest version of a public item that `party` may file. */
 async function fileable(deps: ApiDeps, item: string, party: Party): Promise<CompiledDefinition> {

@@ -53,6 +53,10 @@ export interface BruteInstance {
   overduePromised: boolean;
   overdueStatutory: boolean;
   urgentOverdue: boolean;
+  /** A limit clock (promised or statutory) has started and is paused now. */
+  clockPaused: boolean;
+  /** Levels of every alert raised on the instance, in no order. */
+  levels: string[];
   /** Milestone instants from event types and states entered (tender and documents). */
   marks: Record<string, number>;
   dwell: Array<{ state: string; at: number; wd: number; ms: number }>;
@@ -176,16 +180,40 @@ export async function bruteForce(db: Kysely<Database>, calendar: Calendar, asOf:
       overduePromised,
       overdueStatutory: statutory?.status === 'running' && statutory.due !== undefined && statutory.due < asOf,
       urgentOverdue: overduePromised && (urgency === 'extra-urgent' || urgency === 'urgent'),
+      clockPaused: promised?.status === 'paused' || statutory?.status === 'paused',
+      levels: [],
       marks,
       dwell,
       leavesNow: done ? [] : [...current.keys()],
     });
   }
-  const alertRows = await sql<{ department: string; item: string; region: string; level: string; raised_at: Date }>`
-    select a.department, i.definition_id as item, a.region, a.level, a.raised_at
+  const alertRows = await sql<{ instance_id: string; department: string; item: string; region: string; level: string; raised_at: Date }>`
+    select a.instance_id, a.department, i.definition_id as item, a.region, a.level, a.raised_at
     from alerts a join instances i on i.id = a.instance_id`.execute(db);
+  const byId = new Map(instances.map((i) => [i.id, i]));
+  for (const r of alertRows.rows) byId.get(r.instance_id)?.levels.push(r.level);
   const alerts = alertRows.rows.map((r) => ({ department: r.department, item: r.item, region: r.region, level: r.level, at: r.raised_at.getTime() }));
   return { instances, alerts };
+}
+
+/**
+ * The traffic-light board recomputed case by case from the instances' snapshots and the alerts
+ * table: red when the statutory clock runs past due at `asOf` or a red card was raised; else
+ * yellow when the promised clock runs past due or a reminder, yellow card or overrun step was
+ * raised; else green. Open cases only, by department, among those `covers` accepts.
+ */
+export function bruteBoard(data: { instances: BruteInstance[] }, covers: (i: BruteInstance) => boolean) {
+  const out = new Map<string, { department: string; open: number; green: number; yellow: number; red: number; paused: number }>();
+  for (const i of data.instances.filter((x) => x.endedAt === null && covers(x))) {
+    const row = out.get(i.department) ?? { department: i.department, open: 0, green: 0, yellow: 0, red: 0, paused: 0 };
+    out.set(i.department, row);
+    row.open += 1;
+    if (i.clockPaused) row.paused += 1;
+    if (i.overdueStatutory || i.levels.includes('red-card')) row.red += 1;
+    else if (i.overduePromised || i.levels.some((l) => l === 'reminder' || l === 'yellow-card' || l === 'step-overdue')) row.yellow += 1;
+    else row.green += 1;
+  }
+  return [...out.values()].sort((a, b) => (a.department < b.department ? -1 : a.department > b.department ? 1 : 0));
 }
 
 /** The nearest-rank 90th percentile, from a sorted copy. */
