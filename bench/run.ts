@@ -66,12 +66,13 @@ const figures: PeerFigures[] = [];
 let machine: Array<[string, string]> = [];
 try {
   machine = await describeMachine(db.connectionString);
-  const budgetMs = (quick ? 75 : 420) * 1000;
+  const budgetMs = (quick ? 75 : 480) * 1000;
   const grouped = govflowPeer({ groupCommit: true });
   const peers = [govflowPeer({ groupCommit: false }), grouped, pgBossPeer(), graphileWorkerPeer(), dbosPeer()];
   for (const [i, peer] of peers.entries()) {
-    const share = (budgetMs - (Date.now() - peersStarted)) / (peers.length - i);
-    console.error(`\n== ${peer.name}: ${Math.round(Math.max(share, 0) / 1000)} s share`);
+    // govflow is what is measured: it runs its whole plan; the others share what is left of the budget.
+    const share = i === 0 ? Infinity : (budgetMs - (Date.now() - peersStarted)) / (peers.length - i);
+    console.error(`\n== ${peer.name}: ${Number.isFinite(share) ? `${Math.round(Math.max(share, 0) / 1000)} s share` : 'whole plan'}`);
     // Timers are fired by the timer scheduler whether commands use group commit or not: the storms are measured once, above.
     const peerPlan = peer === grouped ? { ...plan, storms: [] } : plan;
     const f = await measurePeer(peer, db.connectionString, peerPlan, Date.now() + Math.max(share, 5_000));
