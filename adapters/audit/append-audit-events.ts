@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
 import { AUDIT_HASH_ALG, auditCanonical, auditDigest, type AuditHashInput } from './audit-hash.ts';
-
-/** A JSON string literal. */
-const quote = (s: string) => JSON.stringify(s);
+import { canonicalJson } from './canonical-json.ts';
 
 /** An audit row as the runtime writes it (and verify reads it back). */
 export interface AuditRow extends AuditHashInput {
@@ -29,9 +27,9 @@ export function sealAuditRow(row: Omit<AuditHashInput, 'hashAlg'>): SealedAuditR
 /** A sealed row as one JSON object for `jsonb_to_recordset`, its actor and payload as they were hashed. Pure. */
 export function auditRecordJson(r: SealedAuditRow): string {
   return (
-    `{"instance_id":${quote(r.instanceId)},"seq":${r.seq},"region":${quote(r.region)},"type":${quote(r.type)},` +
+    `{"instance_id":${canonicalJson(r.instanceId)},"seq":${r.seq},"region":${canonicalJson(r.region)},"type":${canonicalJson(r.type)},` +
     `"actor":${r.actorJson},"payload":${r.payloadJson},"occurred_at":"${new Date(r.occurredAt).toISOString()}",` +
-    `"prev_hash":${quote(r.prevHash)},"hash":${quote(r.hash)},"hash_alg":${quote(r.hashAlg)}}`
+    `"prev_hash":${canonicalJson(r.prevHash)},"hash":${canonicalJson(r.hash)},"hash_alg":${canonicalJson(r.hashAlg)}}`
   );
 }
 

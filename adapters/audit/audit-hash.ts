@@ -21,9 +21,6 @@ export interface AuditHashInput {
   hashAlg: string;
 }
 
-/** A JSON string literal. */
-const quote = (s: string) => JSON.stringify(s);
-
 /** The canonical JSON of a row's actor and payload, and of the whole row (the text its hash covers). */
 export interface AuditCanonical {
   actor: string;
@@ -50,8 +47,8 @@ export function auditCanonical(row: AuditHashInput): AuditCanonical {
     actor,
     payload,
     row:
-      `{"actor":${actor},"hash_alg":${quote(row.hashAlg)},"instance_id":${quote(row.instanceId)},"occurred_at":"${occurredAt}",` +
-      `"payload":${payload},"prev_hash":${quote(row.prevHash)},"region":${quote(row.region)},"seq":${JSON.stringify(row.seq)},"type":${quote(row.type)}}`,
+      `{"actor":${actor},"hash_alg":${canonicalJson(row.hashAlg)},"instance_id":${canonicalJson(row.instanceId)},"occurred_at":"${occurredAt}",` +
+      `"payload":${payload},"prev_hash":${canonicalJson(row.prevHash)},"region":${canonicalJson(row.region)},"seq":${JSON.stringify(row.seq)},"type":${canonicalJson(row.type)}}`,
   };
 }
 

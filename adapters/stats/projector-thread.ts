@@ -4,7 +4,7 @@ import { loadCalendarsFromDir } from '../calendar-files.ts';
 import { compileStoredWith } from '../runtime/compile-stored.ts';
 import { DefinitionRegistry } from '../runtime/definition-registry.ts';
 import { openPostgresStore } from '../storage/open-postgres.ts';
-import { StatsProjector } from './stats-projector.ts';
+import { STATS_CALENDAR, StatsProjector } from './stats-projector.ts';
 
 /** What a projector thread is started with (structured-cloned into the thread). */
 export interface ProjectorThreadOptions {
@@ -121,8 +121,8 @@ export async function runProjectorThread(): Promise<void> {
   try {
     store = await openPostgresStore({ connectionString: options.connectionString, schema: options.schema, max: 2 });
     const calendars = loadCalendarsFromDir(options.calendars);
-    const calendar = calendars.get('cn-mainland');
-    if (!calendar) throw new Error(`缺少工作日历 missing calendar cn-mainland in ${options.calendars}`);
+    const calendar = calendars.get(STATS_CALENDAR);
+    if (!calendar) throw new Error(`缺少工作日历 missing calendar ${STATS_CALENDAR} in ${options.calendars}`);
     projector = new StatsProjector({
       db: store.db,
       calendar,

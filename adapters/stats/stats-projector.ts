@@ -7,6 +7,9 @@ import { defaultEngine, type EnginePort } from '../runtime/engine-port.ts';
 import type { Database } from '../storage/database.ts';
 import { projectBatch, type BatchReport, type ProjectionContext } from './project-batch.ts';
 
+/** Calendar statistics count working days in. */
+export const STATS_CALENDAR = 'cn-mainland';
+
 export interface StatsProjectorOptions {
   db: Kysely<Database>;
   /** Calendar working days are counted in: `cn-mainland`. */

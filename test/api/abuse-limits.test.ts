@@ -110,6 +110,13 @@ describe('public and staff request rates over HTTP', () => {
     expect((await h.call('GET', '/api/v1/tasks', { ...from('203.0.113.7'), token: h.token('window') })).status).toBe(200);
   });
 
+  it('counts IPv6 clients by their /64 network, so rotating addresses within it does not reset the count', async () => {
+    const from = (ip: string) => ({ headers: { 'X-Forwarded-For': ip } });
+    for (let i = 1; i <= 3; i++) expect((await h.call('GET', '/api/v1/public/items', from(`2001:db8:1:2::${i}`))).status).toBe(200);
+    expect((await h.call('GET', '/api/v1/public/items', from('2001:db8:1:2:ffff::9'))).status).toBe(429);
+    expect((await h.call('GET', '/api/v1/public/items', from('2001:db8:1:3::1'))).status).toBe(200);
+  });
+
   it('throttles each staff token on its own', async () => {
     h.clock.advance(1000);
     for (let i = 0; i < 5; i++) expect((await h.call('GET', '/api/v1/me', { token: h.token('officer') })).status).toBe(200);

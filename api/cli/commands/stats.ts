@@ -19,7 +19,7 @@ import {
 } from '../../../adapters/stats/queries/index.ts';
 import { rebuildStatistics } from '../../../adapters/stats/rebuild.ts';
 import { formatCategories, formatMeasures, formatRanking } from '../../../adapters/stats/stats-report.ts';
-import { StatsProjector } from '../../../adapters/stats/stats-projector.ts';
+import { STATS_CALENDAR, StatsProjector } from '../../../adapters/stats/stats-projector.ts';
 import type { Database } from '../../../adapters/storage/database.ts';
 import { migrate } from '../../../adapters/storage/migrate.ts';
 import { openStore } from '../../../adapters/storage/open-store.ts';
@@ -30,8 +30,6 @@ import type { CommandIo } from './migrate.ts';
 
 const defaultIo: CommandIo = { out: (t) => process.stdout.write(t), env: process.env };
 
-/** Calendar statistics count working days in. */
-export const STATS_CALENDAR = 'cn-mainland';
 
 /**
  * The working-day calendar statistics count in, and the definitions instances are pinned to:

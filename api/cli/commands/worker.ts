@@ -10,13 +10,12 @@ import { pruneDeliveredOutbox } from '../../../adapters/outbox/prune-outbox.ts';
 import { compileStoredWith } from '../../../adapters/runtime/compile-stored.ts';
 import { DEFAULT_IDEMPOTENCY_RETENTION, pruneIdempotencyKeys } from '../../../adapters/runtime/prune-idempotency-keys.ts';
 import { createRuntime } from '../../../adapters/runtime/runtime.ts';
-import { StatsProjector } from '../../../adapters/stats/stats-projector.ts';
+import { STATS_CALENDAR, StatsProjector } from '../../../adapters/stats/stats-projector.ts';
 import { migrate } from '../../../adapters/storage/migrate.ts';
 import { openStore } from '../../../adapters/storage/open-store.ts';
 import type { Store } from '../../../adapters/storage/store.ts';
 import { TimerScheduler } from '../../../adapters/timers/timer-scheduler.ts';
 import { defaultTimerThreads, TimerThreads } from '../../../adapters/timers/timer-threads.ts';
-import { STATS_CALENDAR } from './stats.ts';
 
 export interface WorkerOptions {
   calendars: string;

@@ -68,9 +68,9 @@ export class Throttle {
     this.#staff = limits.staffRate ? new RateLimiter(limits.staffRate, clock) : undefined;
   }
 
-  /** Counts a request to a public endpoint against its client address. @throws ApiError `RATE_LIMITED`. */
+  /** Counts a request to a public endpoint against its client (see `addressBlock`). @throws ApiError `RATE_LIMITED`. */
   checkPublic(c: Context): void {
-    const address = clientAddress(c, this.trustedProxies) ?? 'unknown';
+    const address = addressBlock(clientAddress(c, this.trustedProxies));
     this.#enforce(c, this.#public?.take(address), { reason: `public request rate exceeded by ${address}` });
   }
 

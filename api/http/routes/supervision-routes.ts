@@ -1,6 +1,6 @@
 import { alertHistory } from '../../../adapters/alerts/alert-history.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../../adapters/alerts/escalation-policy.ts';
-import { findSupervisionAlert, listSupervisionAlerts, type AlertStatus } from '../../../adapters/alerts/supervision-alerts.ts';
+import { findAlert, listAlerts, type AlertStatus } from '../../../adapters/queries/alerts.ts';
 import { findInstance } from '../../../adapters/queries/find-instance.ts';
 import { dwellHeatmap, RANKING_MEASURES, type RankingMeasure } from '../../../adapters/stats/queries/index.ts';
 import { openCasesByProcess, trafficBoard } from '../../../adapters/supervision/traffic-board.ts';
@@ -83,7 +83,7 @@ export function registerSupervisionRoutes(routes: RouteRegistry): void {
     async (ctx) => {
       const { limit, cursor, ...filters } = ctx.query;
       const after = decodeCursor(cursor);
-      const page = await listSupervisionAlerts(ctx.deps.db, scopeOf(staffOf(ctx)), filters, { limit, ...(after ? { after } : {}) });
+      const page = await listAlerts(ctx.deps.db, scopeOf(staffOf(ctx)), filters, { limit, ...(after ? { after } : {}) });
       const policy = ctx.deps.supervision?.escalation ?? DEFAULT_ESCALATION_POLICY;
       return ctx.c.json({ items: page.items.map(supervisionAlertView), next: encodeCursor(page.next), escalation: { afterMs: policy.afterMs, levels: policy.levels, target: policy.target } });
     },
@@ -103,7 +103,7 @@ export function registerSupervisionRoutes(routes: RouteRegistry): void {
     async (ctx) => {
       const { deps, c } = ctx;
       const principal = staffOf(ctx);
-      const alert = await findSupervisionAlert(deps.db, ctx.params['alertId']!, scopeOf(principal));
+      const alert = await findAlert(deps.db, ctx.params['alertId']!, scopeOf(principal));
       if (!alert) {
         const exists = await deps.db.selectFrom('alerts').select('department').where('id', '=', ctx.params['alertId']!.toLowerCase()).executeTakeFirst();
         throw notFound({ zh: '预警', en: 'alert' }, exists ? { reason: `alert of department ${exists.department} is outside the caller's scope`, resource: ctx.params['alertId']! } : undefined);

@@ -1,4 +1,4 @@
-import type { SupervisionAlert } from '../../../adapters/alerts/supervision-alerts.ts';
+import type { AlertRecord } from '../../../adapters/queries/alerts.ts';
 import { pausedAmount } from '../../../engine/step/clock-math.ts';
 import type { CompiledDefinition, InstanceSnapshot } from '../../../engine/index.ts';
 import { clockViews, type ClockView } from '../views/instance-view.ts';
@@ -48,7 +48,7 @@ export function clockBars(def: CompiledDefinition, snapshot: InstanceSnapshot, n
  * An alert as supervisors see it, with links to its case and clock. Free text is masked (ids are
  * left alone: a UUID's last group can hold a run of digits that looks like a mobile number).
  */
-export function supervisionAlertView(a: SupervisionAlert) {
+export function supervisionAlertView(a: AlertRecord) {
   return {
     id: a.id,
     level: a.level,

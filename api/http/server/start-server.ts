@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../../../adapters/runtime/clock.ts';
 import { compileStoredWith } from '../../../adapters/runtime/compile-stored.ts';
 import { SYSTEM_ACTOR } from '../../../adapters/runtime/engine-port.ts';
 import { createRuntime } from '../../../adapters/runtime/runtime.ts';
-import { StatsProjector } from '../../../adapters/stats/stats-projector.ts';
+import { STATS_CALENDAR, StatsProjector } from '../../../adapters/stats/stats-projector.ts';
 import { migrate } from '../../../adapters/storage/migrate.ts';
 import { openStore } from '../../../adapters/storage/open-store.ts';
 import type { Store } from '../../../adapters/storage/store.ts';
@@ -134,7 +134,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
     escalator.on('error', (error) => logger.error({ err: error }, 'alert escalation failed'));
     escalator.on('batch', (alerts) => logger.info({ escalated: alerts.length, to: [...new Set(alerts.map((a) => a.escalatedTo))] }, 'alerts escalated'));
-    const statsCalendar = calendars.get('cn-mainland');
+    const statsCalendar = calendars.get(STATS_CALENDAR);
     // The dashboard's statistics are projections of the audit log; on PGlite no other process can run the projector.
     const projector = statsCalendar ? new StatsProjector({ db: store.db, calendar: statsCalendar, definitions: runtime.registry, bus: store.bus }) : undefined;
     projector?.on('error', (error) => logger.error({ err: error }, 'statistics projection failed'));
