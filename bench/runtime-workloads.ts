@@ -142,7 +142,8 @@ export async function withStorm<T>(url: string, n: number, fire: (store: Store) 
 
 /**
  * A scheduler for the storm on `store`, made ready before the storm is timed (threads started and
- * connected), with `run` to fire everything due and `close`.
+ * connected; in-process or per thread, warmed up as `govflow worker` does at start), with `run`
+ * to fire everything due and `close`.
  */
 export async function stormScheduler(
   url: string,
@@ -153,6 +154,7 @@ export async function stormScheduler(
     const runtime = createRuntime({ db: store.db });
     await runtime.publish(timed, actors.head);
     const scheduler = new TimerScheduler({ db: store.db, runtime, batchSize: firing.batchSize, concurrency: firing.lanes });
+    await scheduler.warmUp();
     return { scheduler, close: () => runtime.close() };
   }
   const scheduler = await TimerThreads.open({

@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
+import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -83,12 +84,13 @@ const firings: Array<[string, StormFiring]> = [
 ];
 lines.push('', '## Timer storm 定时器风暴', '');
 lines.push(
-  `Fired by the database clock, ${int(STORM_IN_PROCESS.batchSize)} timers per claim transaction: **in process** = one \`TimerScheduler\` on the`,
+  `Fired by the database clock, up to ${int(STORM_IN_PROCESS.batchSize)} timers per claim transaction (each lane's first claims are smaller: ${int(FIRST_CLAIM)}, then four times`,
+  'as many, up to the batch): **in process** = one `TimerScheduler` on the',
   `main thread with ${STORM_IN_PROCESS.lanes} claim transactions in flight; **${STORM_THREADS.threads} timer threads** = \`TimerThreads\` (what \`govflow worker\` runs on`,
   `PostgreSQL), ${STORM_THREADS.threads} worker threads with their own pool and runtime and ${STORM_THREADS.lanes} claim transactions in flight each. The two`,
-  'alternate run by run on fresh schemas. Before the clock starts, the in-process scheduler\'s thread has just seeded the',
-  'storm (its code is compiled and optimised by then), and each timer thread has connected and planned the firing of up',
-  'to one batch of due timers without writing or locking anything (as every new timer thread does, to compile its code). Seconds from the',
+  'alternate run by run on fresh schemas. Before the clock starts, each scheduler (in process, or each timer thread after it has',
+  'connected) has planned the firing of up to one batch of due timers without writing or locking anything, as `govflow worker`',
+  'does at start, to compile its code and the definitions. Seconds from the',
   'first claim until every timer has fired (median, min–max); speed-up = in process ÷ threads (medians). Both share the two',
   'cores with PostgreSQL, which does the claims and writes.',
   '',

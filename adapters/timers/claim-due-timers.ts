@@ -35,21 +35,26 @@ export interface ClaimedTimer {
 export async function claimDueTimers(trx: Executor, limit: number, at?: number): Promise<ClaimedTimer[]> {
   const now = at === undefined ? sql`now()` : sql`cast(${new Date(at).toISOString()} as timestamptz)`;
   // Rows locked by FOR UPDATE are the latest committed versions, so the instance columns are
-  // taken from the locking query, not joined again under the statement's older snapshot.
+  // taken from the locking query, not joined again under the statement's older snapshot. The
+  // timers are deleted by the exact row versions that were found due: one a command re-armed or
+  // cancelled meanwhile is not deleted (and not fired) by this claim. Deleting by row address also
+  // keeps the claim's cost proportional to the batch, not to the whole timer table.
   const { rows } = await sql<ClaimRow>`${PREPARED}with picked as (
-      select t.instance_id, t.timer_id, i.definition_id, i.definition_version, i.department, i.receipt_no, i.status,
-             i.outcome, i.snapshot, i.version, i.audit_head, i.region as instance_region
+      select t.ctid as row_address, t.instance_id, t.timer_id, i.definition_id, i.definition_version, i.department, i.receipt_no,
+             i.status, i.outcome, i.snapshot, i.version, i.audit_head, i.region as instance_region
       from timers as t join instances as i on i.id = t.instance_id
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
       order by t.due_at, t.fire_order
       limit ${limit}
-      for update of i skip locked)
-    delete from timers as t using picked as p
-    where t.instance_id = p.instance_id and t.timer_id = p.timer_id
-    returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts,
-              cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at,
-              p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot,
-              p.version, p.audit_head, p.instance_region`.execute(trx);
+      for update of i skip locked),
+    gone as (
+      delete from timers as t where t.ctid = any(array(select row_address from picked))
+      returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts)
+    select g.instance_id, g.timer_id, g.clock, g.region, g.due_at, g.fire_order, g.attempts,
+           cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at,
+           p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot,
+           p.version, p.audit_head, p.instance_region
+    from gone as g join picked as p on p.instance_id = g.instance_id and p.timer_id = g.timer_id`.execute(trx);
   const claimed = rows
     .map((r) => ({ row: r, timer: toClaimed(r) }))
     .sort((a, b) => a.timer.dueAt - b.timer.dueAt || a.timer.fireOrder - b.timer.fireOrder);

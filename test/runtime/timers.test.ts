@@ -3,12 +3,14 @@ import { expect, it } from 'vitest';
 import { verifyAudit } from '../../adapters/audit/verify-audit.ts';
 import { TestClock } from '../../adapters/runtime/clock.ts';
 import { createRuntime } from '../../adapters/runtime/runtime.ts';
-import { TimerScheduler } from '../../adapters/timers/timer-scheduler.ts';
+import { FIRST_CLAIM, TimerScheduler } from '../../adapters/timers/timer-scheduler.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
 import { snapshotsNotMatchingReplay } from '../support/replay-check.ts';
 import { actors, loadFixture } from '../support/runtime-fixture.ts';
 
 const permit = loadFixture('runtime-permit');
+const timed = loadFixture('timed-reply');
+const DAY = 86_400_000;
 const T0 = Date.parse('2026-03-02T01:00:00Z');
 const MIN = 60_000;
 
@@ -111,5 +113,40 @@ describeEachBackend('timer scheduler', (store) => {
       expect(lateMs).toBeGreaterThan(30 * 86_400_000);
     }
     expect(await snapshotsNotMatchingReplay(db, permit)).toEqual([]);
+  });
+
+  it('drains with a small first claim per lane, each next claim four times larger up to the batch size', async () => {
+    const { db } = store();
+    await db.deleteFrom('timers').execute();
+    const clock = new TestClock(T0);
+    const rt = createRuntime({ db, clock });
+    await Promise.all(Array.from({ length: 250 }, (_, n) => rt.start(timed, { n }, actors.applicant)));
+    const scheduler = new TimerScheduler({ db, runtime: rt, clock, batchSize: 1000, concurrency: 1 });
+    const claims: number[] = [];
+    scheduler.on('batch', (b) => claims.push(b.claimed));
+    clock.advance(3 * DAY);
+    expect(await scheduler.drain()).toMatchObject({ claimed: 250, fired: 250, failed: 0 });
+    expect(claims).toEqual([FIRST_CLAIM, 250 - FIRST_CLAIM]);
+    expect(await db.selectFrom('timers').select('timer_id').execute()).toEqual([]);
+  });
+
+  it('warms up by planning the next firings without writing anything; they fire afterwards as usual', async () => {
+    const { db } = store();
+    await db.deleteFrom('timers').execute();
+    const clock = new TestClock(T0);
+    const rt = createRuntime({ db, clock });
+    const ids = await Promise.all(Array.from({ length: 5 }, async (_, n) => (await rt.start(timed, { n }, actors.applicant)).instanceId));
+    clock.advance(3 * DAY);
+    const scheduler = new TimerScheduler({ db, runtime: rt, clock });
+    const state = async () => ({
+      timers: await db.selectFrom('timers').select(['instance_id', 'timer_id', 'due_at']).orderBy('instance_id').execute(),
+      instances: await db.selectFrom('instances').select(['id', 'version', 'status']).where('id', 'in', ids).orderBy('id').execute(),
+      events: await db.selectFrom('audit_events').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    });
+    const before = await state();
+    expect(before.timers).toHaveLength(5);
+    await scheduler.warmUp();
+    expect(await state()).toEqual(before);
+    expect(await scheduler.drain()).toMatchObject({ claimed: 5, fired: 5 });
   });
 });

@@ -122,6 +122,7 @@ export async function startWorker(
     maintenance = setInterval(() => {
       maintain(store.db, options.retain).then(out, report('维护 maintenance'));
     }, MAINTENANCE_MS);
+    if (scheduler instanceof TimerScheduler) await scheduler.warmUp();
     scheduler.start();
     relay.start();
     await projector?.start();

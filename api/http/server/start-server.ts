@@ -152,6 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
     const address = server.address() as AddressInfo;
     const url = `http://${hostname === '0.0.0.0' || hostname === '127.0.0.1' ? 'localhost' : hostname}:${address.port}`;
+    await scheduler.warmUp().catch((error: unknown) => logger.warn({ err: error }, 'timer warm-up failed'));
     scheduler.start();
     relay.start();
     escalator.start();
