@@ -54,10 +54,10 @@ function ratios(ours: PeerFigures, peers: PeerFigures[]): string {
 sections.push(child('engine.ts', ['--items', '1000', '--runs', '3', '--steps', quick ? '4000' : '20000']));
 const runtimeOut = join(import.meta.dirname, quick ? 'runtime-results.quick.md' : 'runtime-results.md');
 // The 100,000-timer storm is measured once, in the peer section beside pg-boss and graphile-worker.
-child('runtime.ts', ['--runs', '3', '--seconds', quick ? '1' : '3', '--storms', '10000', '--out', runtimeOut]);
+child('runtime.ts', ['--runs', '3', '--seconds', quick ? '0.3' : '3', '--storms', quick ? '2000' : '10000', '--out', runtimeOut]);
 sections.push(readFileSync(runtimeOut, 'utf8'));
-sections.push(child('memory.ts', ['--stored', quick ? '10000,100000' : '10000,1000000', '--runs', '3', '--commands', quick ? '2500' : '6000'], ['--expose-gc']));
-sections.push(child('stats.ts', quick ? ['--instances', '100000', '--runs', '3', '--load-seconds', '3'] : ['--instances', '1000000', '--runs', '3']));
+sections.push(child('memory.ts', ['--stored', quick ? '2000,20000' : '10000,1000000', '--runs', '3', '--commands', quick ? '1000' : '6000'], ['--expose-gc']));
+sections.push(child('stats.ts', quick ? ['--instances', '20000', '--runs', '3', '--load-seconds', '1'] : ['--instances', '1000000', '--runs', '3']));
 
 const plan = quick ? QUICK_PLAN : FULL_PLAN;
 const peersStarted = Date.now();
@@ -66,7 +66,7 @@ const figures: PeerFigures[] = [];
 let machine: Array<[string, string]> = [];
 try {
   machine = await describeMachine(db.connectionString);
-  const budgetMs = (quick ? 75 : 480) * 1000;
+  const budgetMs = (quick ? 45 : 480) * 1000;
   const grouped = govflowPeer({ groupCommit: true });
   const peers = [govflowPeer({ groupCommit: false }), grouped, pgBossPeer(), graphileWorkerPeer(), dbosPeer()];
   for (const [i, peer] of peers.entries()) {
