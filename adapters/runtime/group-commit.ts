@@ -7,9 +7,10 @@ import type { Command, CommandOutcome } from './commands.ts';
 
 export interface GroupCommitOptions {
   /**
-   * How long the first command of a batch waits for company, in ms. Default 0: a batch goes as
-   * soon as a connection is free, and commands arriving meanwhile form the next batch, so a lone
-   * command waits for nothing and a busy node batches by itself.
+   * How long the first command of a batch waits for company, in ms. Default 0: a batch goes at the
+   * end of the event-loop turn in which a connection is free, and commands arriving meanwhile form
+   * the next batch, so a lone command waits for nothing but the end of the turn and a busy node
+   * batches by itself.
    */
   intervalMs?: number;
   /** Largest batch; a full batch is flushed at once. Default 256. */
@@ -44,6 +45,7 @@ export class GroupCommitter {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #busyInstances = new Set<string>();
   #closed = false;
+  #flushQueued = false;
 
   constructor(db: Kysely<Database>, ctx: ApplyContext, options: GroupCommitOptions = {}) {
     this.#db = db;
@@ -73,14 +75,32 @@ export class GroupCommitter {
   }
 
   #schedule(): void {
-    if (this.#queue.length >= this.#maxBatch || (this.#intervalMs === 0 && this.#inFlight.size < this.#concurrency)) {
+    if (this.#queue.length >= this.#maxBatch) {
       this.#flush();
+    } else if (this.#intervalMs === 0 && this.#inFlight.size < this.#concurrency) {
+      this.#flushAtEndOfTurn();
     } else if (!this.#timer && this.#queue.length > 0) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#flush();
       }, this.#intervalMs);
     }
+  }
+
+  /**
+   * Flushes once the current turn of the event loop is over (`setImmediate` runs after every
+   * pending promise callback). When a batch commits, its callers are acknowledged one promise
+   * callback after another and many send their next command at once: they all go together, where
+   * flushing on the first arrival would send it alone and split the rest into small batches, whose
+   * fixed costs (statement, commit) then dominate.
+   */
+  #flushAtEndOfTurn(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
   }
 
   #flush(): void {

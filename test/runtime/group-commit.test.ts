@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { verifyAudit } from '../../adapters/audit/verify-audit.ts';
 import { createBusDispatcher } from '../../adapters/outbox/bus-dispatcher.ts';
@@ -44,6 +45,25 @@ describeEachBackend('group commit and delivery', (store) => {
     await expect(rt.start(permit, { applicant: 'late' }, actors.applicant)).rejects.toMatchObject({ code: 'RUNTIME_CLOSED' });
     expect(await verifyAudit(db)).toMatchObject({ ok: true });
     expect(await snapshotsNotMatchingReplay(db, permit)).toEqual([]);
+  });
+
+  it('callers acknowledged together that send their next command at once share one transaction', async () => {
+    const { db } = store();
+    const rt = createRuntime({ db, clock: new TestClock(T0), groupCommit: { concurrency: 1 } });
+    const ids = await Promise.all(Array.from({ length: 16 }, async (_, c) => (await rt.start(permit, { applicant: `并发${c}` }, actors.applicant)).instanceId));
+    const rounds = 4;
+    await Promise.all(
+      ids.map(async (id) => {
+        for (let n = 0; n < rounds; n++) await rt.send(id, 'note', { actor: actors.window, payload: { n } });
+      }),
+    );
+    const { rows } = await sql<{ tx_id: string }>`
+      select cast(tx_id as text) as tx_id from audit_events where instance_id in (${sql.join(ids)}) and seq > 1`.execute(db);
+    expect(rows).toHaveLength(ids.length * rounds);
+    // One transaction per round: each round's commands were all sent while the acknowledgements
+    // of the previous round's transaction were being delivered.
+    expect(new Set(rows.map((r) => r.tx_id)).size).toBe(rounds);
+    await rt.close();
   });
 
   it('delivers every committed change to bus subscribers through the outbox, woken by the commit', async () => {
