@@ -53,6 +53,11 @@ export interface ServerOptions {
   escalation?: EscalationPolicy;
   /** Escalation job poll interval, ms. Default 5000. */
   escalationPollMs?: number;
+  /**
+   * Commands of concurrent requests share transactions (group commit; each request still answers
+   * only after its command committed). Default on; `GOVFLOW_GROUP_COMMIT=off` turns it off.
+   */
+  groupCommit?: boolean;
 }
 
 export interface RunningServer {
@@ -98,7 +103,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     for (const d of loaded.diagnostics) logger.warn({ diagnostic: formatDiagnostic(d) }, 'definition skipped: it has errors');
     const defaultRegion = options.defaultRegion ?? env['GOVFLOW_REGION'] ?? '520000';
     const metrics = new ServiceMetrics();
-    const runtime = instrumentRuntime(createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion }), metrics);
+    const groupCommit = options.groupCommit ?? env['GOVFLOW_GROUP_COMMIT'] !== 'off';
+    const runtime = instrumentRuntime(
+      createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion, groupCommit: groupCommit ? {} : false }),
+      metrics,
+    );
     const published: string[] = [];
     for (const def of loaded.definitions) {
       try {

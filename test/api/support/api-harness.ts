@@ -75,7 +75,8 @@ export interface Harness {
 export async function openHarness(label: string, kind: BackendKind = 'pglite', options: { limits?: AbuseLimits } = {}): Promise<Harness> {
   const store = await openTestStore(kind, label);
   const clock = new TestClock(T0);
-  const runtime = createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion: REGION });
+  // As the server runs it: commands of concurrent requests share transactions.
+  const runtime = createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion: REGION, groupCommit: {} });
   const def = loadApiFixture('api-permit');
   await runtime.publish(def, SYSTEM_ACTOR);
   const logLines: string[] = [];
