@@ -65,3 +65,16 @@ describe('demo login on an empty embedded database', () => {
     expect(await issueDemoLogin(server.store.db, Date.now())).toBeUndefined();
   });
 });
+
+describe('service settings', () => {
+  it('refuses a GOVFLOW_GROUP_COMMIT that is neither on nor off before opening anything', async () => {
+    const before = process.env['GOVFLOW_GROUP_COMMIT'];
+    process.env['GOVFLOW_GROUP_COMMIT'] = 'yes';
+    try {
+      await expect(startServer({ port: 0, dataDir: path.join(dataDir, 'never-opened') })).rejects.toThrow("GOVFLOW_GROUP_COMMIT 须为 on 或 off must be on or off, got 'yes'");
+    } finally {
+      if (before === undefined) delete process.env['GOVFLOW_GROUP_COMMIT'];
+      else process.env['GOVFLOW_GROUP_COMMIT'] = before;
+    }
+  });
+});

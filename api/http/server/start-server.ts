@@ -79,6 +79,7 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const env = process.env;
+  const groupCommit = options.groupCommit ?? groupCommitFromEnv(env);
   const logger = options.logger ?? createLogger();
   const clock = options.clock ?? systemClock;
   const print = options.print ?? ((text: string) => process.stdout.write(text));
@@ -103,7 +104,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     for (const d of loaded.diagnostics) logger.warn({ diagnostic: formatDiagnostic(d) }, 'definition skipped: it has errors');
     const defaultRegion = options.defaultRegion ?? env['GOVFLOW_REGION'] ?? '520000';
     const metrics = new ServiceMetrics();
-    const groupCommit = options.groupCommit ?? env['GOVFLOW_GROUP_COMMIT'] !== 'off';
     const runtime = instrumentRuntime(
       createRuntime({ db: store.db, clock, compileStored: compileStoredWith(calendars), defaultRegion, groupCommit: groupCommit ? {} : false }),
       metrics,
@@ -206,4 +206,11 @@ function safeFind(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** `GOVFLOW_GROUP_COMMIT`: `on` (the default) or `off`. */
+function groupCommitFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const value = env['GOVFLOW_GROUP_COMMIT'] ?? 'on';
+  if (value !== 'on' && value !== 'off') throw new RangeError(`GOVFLOW_GROUP_COMMIT 须为 on 或 off must be on or off, got '${value}'`);
+  return value === 'on';
 }
