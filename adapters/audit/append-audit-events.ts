@@ -19,9 +19,33 @@ export interface SealedAuditRow extends AuditRow {
 
 /** Adds `hashAlg` and the row's SM3 `hash` chained to `prevHash`. Pure. */
 export function sealAuditRow(row: Omit<AuditHashInput, 'hashAlg'>): SealedAuditRow {
-  const unsealed: AuditHashInput = { ...row, hashAlg: AUDIT_HASH_ALG };
+  // Written out field by field: two object spreads took about a quarter of the seal.
+  const unsealed: AuditHashInput = {
+    instanceId: row.instanceId,
+    seq: row.seq,
+    region: row.region,
+    type: row.type,
+    actor: row.actor,
+    payload: row.payload,
+    occurredAt: row.occurredAt,
+    prevHash: row.prevHash,
+    hashAlg: AUDIT_HASH_ALG,
+  };
   const canonical = auditCanonical(unsealed);
-  return { ...unsealed, hash: auditDigest(canonical), actorJson: canonical.actor, payloadJson: canonical.payload };
+  return {
+    instanceId: row.instanceId,
+    seq: row.seq,
+    region: row.region,
+    type: row.type,
+    actor: row.actor,
+    payload: row.payload,
+    occurredAt: row.occurredAt,
+    prevHash: row.prevHash,
+    hashAlg: AUDIT_HASH_ALG,
+    hash: auditDigest(canonical),
+    actorJson: canonical.actor,
+    payloadJson: canonical.payload,
+  };
 }
 
 /** A sealed row as one JSON object for `jsonb_to_recordset`, its actor and payload as they were hashed. Pure. */
