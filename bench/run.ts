@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: one process tree, one report (bench/results.md, or
  * bench/results.quick.md with --quick): the pure engine, the raw-SQL ceiling beside govflow's
- * durable commands, the engine process's memory with 10 k and 1 M instances stored, statistics
+ * durable commands, the HTTP API under concurrent requests, the engine process's memory with 10 k and 1 M instances stored, statistics
  * latency with 1 M instances, and govflow beside pg-boss, graphile-worker and DBOS Transact on the same
  * 4-step workload and timer storms, each govflow figure also as a ratio to each peer.
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test.
@@ -56,6 +56,7 @@ const runtimeOut = join(import.meta.dirname, quick ? 'runtime-results.quick.md' 
 // The 100,000-timer storm is measured once, in the peer section beside pg-boss and graphile-worker.
 child('runtime.ts', ['--runs', '3', '--seconds', quick ? '0.3' : '3', '--storms', quick ? '2000' : '10000', '--out', runtimeOut]);
 sections.push(readFileSync(runtimeOut, 'utf8'));
+sections.push(child('api.ts', ['--callers', '64', '--runs', '3', '--seconds', quick ? '0.5' : '4']));
 sections.push(child('memory.ts', ['--stored', quick ? '2000,20000' : '10000,1000000', '--runs', '3', '--commands', quick ? '1000' : '6000'], ['--expose-gc']));
 sections.push(child('stats.ts', quick ? ['--instances', '20000', '--runs', '3', '--load-seconds', '1'] : ['--instances', '1000000', '--runs', '3']));
 

@@ -11,17 +11,13 @@ import pg from 'pg';
 import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
 import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
+import { option } from './options.ts';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? (argv[i + 1] ?? fallback) : fallback;
-};
-const runs = Number(arg('runs', '3'));
-const seconds = Number(arg('seconds', '3'));
-const clientCounts = arg('clients', '1,8,32').split(',').map(Number);
-const groupClients = Number(arg('group-clients', '256'));
-const storms = arg('storms', '100000,10000').split(',').map(Number).filter((n) => n > 0);
+const runs = Number(option('runs', '3'));
+const seconds = Number(option('seconds', '3'));
+const clientCounts = option('clients', '1,8,32').split(',').map(Number);
+const groupClients = Number(option('group-clients', '256'));
+const storms = option('storms', '100000,10000').split(',').map(Number).filter((n) => n > 0);
 const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Throughput and p99 latency of one figure over the runs. */
@@ -129,4 +125,4 @@ lines.push(
 );
 const report = lines.join('\n');
 process.stdout.write(`${report}\n`);
-writeFileSync(path.resolve(arg('out', path.join(import.meta.dirname, 'runtime-results.md'))), report);
+writeFileSync(path.resolve(option('out', path.join(import.meta.dirname, 'runtime-results.md'))), report);

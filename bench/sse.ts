@@ -20,13 +20,9 @@ import { createLogger } from '../api/http/logging/logger.ts';
 import { startServer } from '../api/http/server/start-server.ts';
 import { freshSchemaName, dropSchema } from '../test/support/test-database.ts';
 import { int, summarise } from './runtime-stats.ts';
+import { option } from './options.ts';
 
 const HERE = fileURLToPath(import.meta.url);
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? (argv[i + 1] ?? fallback) : fallback;
-};
 
 type ToChild = { t: 'connect'; url: string; token: string; clients: number } | { t: 'expect'; alertId: string } | { t: 'stop' };
 type FromChild = { t: 'connected'; ready: number } | { t: 'received'; alertId: string; at: number[] } | { t: 'error'; message: string };
@@ -34,7 +30,7 @@ type FromChild = { t: 'connected'; ready: number } | { t: 'received'; alertId: s
 /** Wall time with sub-millisecond resolution, comparable between the two processes of this machine. */
 const now = () => performance.timeOrigin + performance.now();
 
-if (argv.includes('--child')) runClients();
+if (process.argv.includes('--child')) runClients();
 else await main();
 
 /** The child: N streaming clients that report when each one has parsed the awaited alert. */
@@ -118,9 +114,9 @@ function nextMessage(child: ChildProcess, want: FromChild['t'], timeoutMs: numbe
 }
 
 async function main(): Promise<void> {
-  const clients = Number(arg('clients', '500'));
-  const runs = Math.max(3, Number(arg('runs', '5')));
-  const out = arg('out', 'bench/sse-results.md');
+  const clients = Number(option('clients', '500'));
+  const runs = Math.max(3, Number(option('runs', '5')));
+  const out = option('out', 'bench/sse-results.md');
   const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = freshSchemaName('bench sse');
   const server = await startServer({ port: 0, databaseUrl: url, schema, logger: createLogger({ level: 'warn' }), print: () => undefined });
