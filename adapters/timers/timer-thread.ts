@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { loadCalendarsFromDir } from '../calendar-files.ts';
 import { compileStoredWith } from '../runtime/compile-stored.ts';
-import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { openPostgresStore } from '../storage/open-postgres.ts';
 import { TimerScheduler, type TimerBatch } from './timer-scheduler.ts';
 
