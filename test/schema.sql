@@ -169,12 +169,11 @@ create table instances (
   constraint instances_pkey PRIMARY KEY (id),
   constraint instances_receipt_no_key UNIQUE (receipt_no),
   constraint instances_version_check CHECK ((version > 0))
-);
-CREATE INDEX instances_department_status ON instances USING btree (department, status, created_at);
-CREATE INDEX instances_region_status ON instances USING btree (region, status);
+) with (fillfactor=70);
+CREATE INDEX instances_by_department ON instances USING btree (department, created_at);
+CREATE INDEX instances_by_region ON instances USING btree (region, created_at);
 
 create table outbox (
-  id uuid not null,
   idempotency_key text not null,
   instance_id uuid not null,
   region text not null,
@@ -186,10 +185,8 @@ create table outbox (
   last_error text,
   delivered_at timestamp with time zone,
   position bigint not null,
-  constraint outbox_idempotency_key_key UNIQUE (idempotency_key),
-  constraint outbox_pkey PRIMARY KEY (id)
+  constraint outbox_pkey PRIMARY KEY ("position")
 );
-CREATE UNIQUE INDEX outbox_by_position ON outbox USING btree ("position");
 CREATE INDEX outbox_pending ON outbox USING btree (available_at) WHERE (delivered_at IS NULL);
 
 create table receipt_codes (

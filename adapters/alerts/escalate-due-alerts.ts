@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { SYSTEM_ACTOR } from '../runtime/engine-port.ts';
 import type { Database } from '../storage/database.ts';
@@ -106,7 +105,6 @@ export async function escalateDueAlerts(trx: Transaction<Database>, policy: Esca
         const message = escalationMessage(e);
         return [
           {
-            id: randomUUID(),
             idempotency_key: `alert:${e.alertId}:escalated`,
             instance_id: e.instanceId,
             region: e.region,
@@ -126,7 +124,6 @@ export async function escalateDueAlerts(trx: Transaction<Database>, policy: Esca
             }),
           },
           {
-            id: randomUUID(),
             idempotency_key: `alert:${e.alertId}:escalated:notify`,
             instance_id: e.instanceId,
             region: e.region,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
-import { uuidArray } from '../storage/sql-array.ts';
+import { bigintArray } from '../storage/sql-array.ts';
 import type { OutboxMessage } from './outbox-message.ts';
 
 /**
@@ -10,17 +10,17 @@ import type { OutboxMessage } from './outbox-message.ts';
 export async function claimOutbox(trx: Executor, limit: number): Promise<OutboxMessage[]> {
   const rows = await trx
     .selectFrom('outbox')
-    .select(['id', 'idempotency_key', 'instance_id', 'region', 'topic', 'payload', 'attempts'])
+    .select(['position', 'idempotency_key', 'instance_id', 'region', 'topic', 'payload', 'attempts'])
     .where('delivered_at', 'is', null)
     .where('available_at', '<=', sql<Date>`now()`)
     .orderBy('available_at')
-    .orderBy('created_at')
+    .orderBy('position')
     .limit(limit)
     .forUpdate()
     .skipLocked()
     .execute();
   return rows.map((r) => ({
-    id: r.id,
+    position: Number(r.position),
     idempotencyKey: r.idempotency_key,
     instanceId: r.instance_id,
     region: r.region,
@@ -30,21 +30,21 @@ export async function claimOutbox(trx: Executor, limit: number): Promise<OutboxM
   }));
 }
 
-/** Marks rows delivered. */
-export async function markDelivered(trx: Executor, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
+/** Marks the rows at these feed positions delivered. */
+export async function markDelivered(trx: Executor, positions: readonly number[]): Promise<void> {
+  if (positions.length === 0) return;
   await trx
     .updateTable('outbox')
     .set((eb) => ({ delivered_at: sql<Date>`now()`, attempts: eb('attempts', '+', 1), last_error: null }))
-    .where('id', '=', (eb) => eb.fn.any(uuidArray(ids)))
+    .where('position', '=', (eb) => eb.fn.any(bigintArray(positions)))
     .execute();
 }
 
 /** Records a failed delivery; the rows come due again after a backoff (2 s, 4 s … capped at 10 min). */
-export async function markFailed(trx: Executor, ids: readonly string[], error: string): Promise<void> {
-  if (ids.length === 0) return;
+export async function markFailed(trx: Executor, positions: readonly number[], error: string): Promise<void> {
+  if (positions.length === 0) return;
   await sql`
     update outbox set attempts = attempts + 1, last_error = ${error.slice(0, 2000)},
       available_at = now() + least(interval '10 minutes', interval '1 second' * power(2, attempts + 1))
-    where id = any(${uuidArray(ids)})`.execute(trx);
+    where position = any(${bigintArray(positions)})`.execute(trx);
 }

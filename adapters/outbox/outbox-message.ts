@@ -1,6 +1,7 @@
 /** An outbox row as handed to a dispatcher. `idempotencyKey` lets the receiver drop repeats. */
 export interface OutboxMessage {
-  id: string;
+  /** The row's place in the outbox feed: unique, and the order rows were written in. */
+  position: number;
   idempotencyKey: string;
   instanceId: string;
   region: string;

@@ -47,14 +47,14 @@ export class OutboxRelay extends EventEmitter<OutboxRelayEvents> {
     const batch = await db.transaction().execute(async (trx) => {
       const messages = await claimOutbox(trx, batchSize);
       if (messages.length === 0) return { delivered: 0, failed: 0 };
-      const ids = messages.map((m) => m.id);
+      const positions = messages.map((m) => m.position);
       try {
         for (const d of dispatchers) await d.deliver(messages);
       } catch (error) {
-        await markFailed(trx, ids, error instanceof Error ? error.message : String(error));
+        await markFailed(trx, positions, error instanceof Error ? error.message : String(error));
         return { delivered: 0, failed: messages.length };
       }
-      await markDelivered(trx, ids);
+      await markDelivered(trx, positions);
       return { delivered: messages.length, failed: 0 };
     });
     if (batch.delivered + batch.failed > 0) this.emit('batch', batch);

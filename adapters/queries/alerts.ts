@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { withAlertTables } from '../alerts/alert-tables.ts';
 import type { Executor } from '../storage/database.ts';
@@ -147,7 +146,6 @@ export async function acknowledgeAlert(
   await executor
     .insertInto('outbox')
     .values({
-      id: randomUUID(),
       idempotency_key: `alert:${alert.id}:acknowledgement:${ack.id}`,
       instance_id: alert.instanceId,
       region: alert.region,

@@ -26,7 +26,6 @@ export interface AlertRow {
 }
 
 export interface OutboxRow {
-  id: string;
   idempotencyKey: string;
   topic: string;
   payload: Record<string, unknown>;
@@ -78,11 +77,11 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
         if (alert.due !== undefined) row.dueAt = alert.due;
         if (alert.escalateTo !== undefined) row.escalateTo = alert.escalateTo;
         alerts.push(row);
-        outbox.push({ id: randomUUID(), idempotencyKey: key(), topic: 'alert', payload: { instanceId, seq, ...alert, alertId: row.id } });
+        outbox.push({ idempotencyKey: key(), topic: 'alert', payload: { instanceId, seq, ...alert, alertId: row.id } });
         break;
       }
       case 'notify':
-        outbox.push({ id: randomUUID(), idempotencyKey: key(), topic: 'notify', payload: { instanceId, seq, ...effect } });
+        outbox.push({ idempotencyKey: key(), topic: 'notify', payload: { instanceId, seq, ...effect } });
         break;
       case 'clock':
       case 'outcome':

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { GENESIS_HASH } from '../audit/audit-hash.ts';
 import { sealAuditRow, type SealedAuditRow } from '../audit/append-audit-events.ts';
 import { ConflictError } from '../errors.ts';
@@ -99,7 +98,6 @@ export function planCommand(
   });
   const effects = planEffects(instanceId, seq, stepped.effects);
   effects.outbox.push({
-    id: randomUUID(),
     idempotencyKey: `${instanceId}:${seq}:${effects.outbox.length}`,
     topic: 'instance.changed',
     payload: { instanceId, seq, type: audit.type, from: stepped.record.from, to: stepped.record.to, status: snapshot.status, outcome: snapshot.outcome ?? null },

@@ -91,7 +91,7 @@ export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
       });
     }
     for (const o of e.outbox) {
-      r.outbox.push({ id: o.id, idempotency_key: o.idempotencyKey, instance_id: id, region: p.region, topic: o.topic, payload: o.payload });
+      r.outbox.push({ idempotency_key: o.idempotencyKey, instance_id: id, region: p.region, topic: o.topic, payload: o.payload });
     }
   }
   return r;

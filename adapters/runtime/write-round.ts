@@ -103,10 +103,10 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
         due_at timestamptz, escalate_to text, message jsonb, raised_at timestamptz)
       where x.instance_id in (select id from ok))`);
   add(r.outbox, sql`ob as (
-      insert into outbox (id, idempotency_key, instance_id, region, topic, payload)
-      select id, idempotency_key, instance_id, region, topic, payload
+      insert into outbox (idempotency_key, instance_id, region, topic, payload)
+      select idempotency_key, instance_id, region, topic, payload
       from jsonb_to_recordset(${json(r.outbox)}) as x(
-        id uuid, idempotency_key text, instance_id uuid, region text, topic text, payload jsonb)
+        idempotency_key text, instance_id uuid, region text, topic text, payload jsonb)
       where x.instance_id in (select id from ok))`);
   const updated = r.updates.length > 0 ? sql`coalesce((select jsonb_agg(id) from upd), '[]')` : sql`cast('[]' as jsonb)`;
   const { rows } = await sql<{ updated: string[] }>`${PREPARED}with ${sql.join(ctes, sql`, `)}

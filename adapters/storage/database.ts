@@ -111,7 +111,8 @@ export interface AlertsTable {
 }
 
 export interface OutboxTable {
-  id: string;
+  /** Feed order, drawn at insert (identity); the primary key. */
+  position: Generated<string>;
   idempotency_key: string;
   instance_id: string;
   region: string;

@@ -9,10 +9,11 @@ import type { Executor } from './database.ts';
  */
 export async function dumpSchema(executor: Executor): Promise<string> {
   const out: string[] = [];
-  const tables = await rows<{ oid: string; name: string; partkey: string | null }>(
+  const tables = await rows<{ oid: string; name: string; partkey: string | null; options: string | null }>(
     executor,
     sql`select cast(c.oid as text) as oid, c.relname as name,
-          case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey
+          case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey,
+          array_to_string(c.reloptions, ', ') as options
         from pg_class c where c.relnamespace = cast(current_schema() as regnamespace)
           and c.relkind in ('r', 'p') and not c.relispartition order by c.relname`,
   );
@@ -33,7 +34,7 @@ export async function dumpSchema(executor: Executor): Promise<string> {
       ...columns.map((c) => `  ${c.name} ${c.type}${c.notnull ? ' not null' : ''}${c.def !== null ? ` default ${c.def}` : ''}`),
       ...constraints.map((c) => `  constraint ${c.name} ${c.def}`),
     ];
-    out.push(`create table ${t.name} (\n${lines.join(',\n')}\n)${t.partkey ? ` partition by ${t.partkey}` : ''};`);
+    out.push(`create table ${t.name} (\n${lines.join(',\n')}\n)${t.partkey ? ` partition by ${t.partkey}` : ''}${t.options ? ` with (${t.options})` : ''};`);
     const indexes = await rows<{ def: string }>(
       executor,
       sql`select pg_get_indexdef(i.indexrelid) as def from pg_index i join pg_class c on c.oid = i.indexrelid

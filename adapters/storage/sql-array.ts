@@ -14,3 +14,8 @@ export function uuidArray(values: readonly string[]): RawBuilder<string[]> {
 export function textArray(values: readonly string[]): RawBuilder<string[]> {
   return sql<string[]>`cast(${arrayLiteral(values)} as text[])`;
 }
+
+/** `cast('{…}' as bigint[])`, for `= any(…)` lookups. */
+export function bigintArray(values: readonly number[]): RawBuilder<string[]> {
+  return sql<string[]>`cast(${arrayLiteral(values.map(String))} as bigint[])`;
+}

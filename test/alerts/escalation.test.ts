@@ -157,7 +157,8 @@ for (const kind of BACKENDS) {
       await relay.drain();
       const pushed = await nextAbout(sse, alertId);
       expect(pushed.event).toBe('alert');
-      expect(pushed.id).toBe(`alert:${alertId}:escalated`);
+      const row = await h.store.db.selectFrom('outbox').select('position').where('idempotency_key', '=', `alert:${alertId}:escalated`).executeTakeFirstOrThrow();
+      expect(pushed.id).toBe(String(row.position));
       expect(JSON.parse(pushed.data)).toMatchObject({ instanceId, alertId, change: 'escalated', level: 'yellow-card', escalatedTo: 'supervising-office' });
       await sse.cancel();
     });

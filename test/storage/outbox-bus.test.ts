@@ -21,7 +21,7 @@ async function queue(db: Kysely<Database>, n: number, payload: Record<string, un
   const keys = Array.from({ length: n }, (_, i) => `${instanceId}:1:${i}`);
   await db
     .insertInto('outbox')
-    .values(keys.map((key) => ({ id: randomUUID(), idempotency_key: key, instance_id: instanceId, region: '520000', topic: 'notify', payload: jsonb({ key, ...payload }) })))
+    .values(keys.map((key) => ({ idempotency_key: key, instance_id: instanceId, region: '520000', topic: 'notify', payload: jsonb({ key, ...payload }) })))
     .execute();
   return keys;
 }
@@ -60,7 +60,7 @@ describeEachBackend('outbox relay and realtime bus', (store, kind) => {
     // NOTIFY arrives asynchronously on PostgreSQL: await the five messages.
     expect((await heard.until(5)).map((m) => m.key).sort()).toEqual([...keys].sort());
     await heard.stop();
-    const pending = await db.selectFrom('outbox').select('id').where('delivered_at', 'is', null).execute();
+    const pending = await db.selectFrom('outbox').select('position').where('delivered_at', 'is', null).execute();
     expect(pending).toEqual([]);
   });
 

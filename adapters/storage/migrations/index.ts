@@ -15,6 +15,8 @@ import { migration0022 } from './0022-stats-department-rollups.ts';
 import { migration0023 } from './0023-stats-board-columns.ts';
 import { migration0030 } from './0030-alert-escalation.ts';
 import { migration0032 } from './0032-code-attempts-per-client.ts';
+import { migration0033 } from './0033-outbox-position-key.ts';
+import { migration0034 } from './0034-instances-hot-updates.ts';
 
 export type { Migration } from './migration.ts';
 
@@ -40,4 +42,6 @@ export const migrations: readonly Migration[] = [
   migration0023,
   migration0030,
   migration0032,
+  migration0033,
+  migration0034,
 ];

@@ -2,7 +2,7 @@ import { regionCovers } from '../../../adapters/queries/region-scope.ts';
 import { caseScopeOf } from '../auth/policy.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import { staffOf, type RouteRegistry } from '../routing/route-registry.ts';
-import { positionOfKey, replayFeed, type FeedFilter, type FeedMessage } from '../streams/outbox-feed.ts';
+import { positionOfEventId, replayFeed, type FeedFilter, type FeedMessage } from '../streams/outbox-feed.ts';
 import { sseStream, type Replay, type StreamOptions } from '../streams/sse-stream.ts';
 import type { StreamHub } from '../streams/stream-hub.ts';
 import type { ApiDeps } from '../api-deps.ts';
@@ -26,8 +26,9 @@ function alertInScope(principal: StaffPrincipal, m: FeedMessage): boolean {
 }
 
 /**
- * What a client missed after the message `lastEventId` (an outbox key), up to feed position `start`,
- * as `filter` and `accepts` select it. A key no longer kept (or never seen) cannot be resumed from.
+ * What a client missed after the message `lastEventId` (an event id: a feed position), up to feed
+ * position `start`, as `filter` and `accepts` select it. A message no longer kept (or never seen)
+ * cannot be resumed from.
  */
 async function replaySince(
   deps: ApiDeps,
@@ -36,7 +37,7 @@ async function replaySince(
   filter: FeedFilter,
   accepts: (m: FeedMessage) => boolean,
 ): Promise<Replay> {
-  const from = lastEventId.length <= 300 ? await positionOfKey(deps.db, lastEventId, filter.instanceId) : undefined;
+  const from = await positionOfEventId(deps.db, lastEventId, filter.instanceId);
   if (from === undefined || from > start) return { resync: 'LAST_EVENT_UNKNOWN' };
   const missed = await replayFeed(deps.db, { after: from, upTo: start }, filter, REPLAY_LIMIT + 1);
   return missed.length > REPLAY_LIMIT ? { resync: 'TOO_MANY_MISSED' } : { messages: missed.filter(accepts) };
@@ -48,8 +49,8 @@ function resumeFrom(deps: ApiDeps, lastEventId: string | undefined, filter: Feed
 }
 
 const resumeNote = {
-  zh: '先发送 ready 事件；事件 id 为发件箱幂等键。重连时带 Last-Event-ID 可按顺序补发错过的事件（只含本范围、不重复），无法续传时先发送 resync 事件。',
-  en: 'Sends `ready` first; the event id is the outbox idempotency key. Reconnecting with Last-Event-ID replays what was missed, in order, within scope and without repeats, or sends `resync` when it cannot.',
+  zh: '先发送 ready 事件；事件 id 为该消息在发件箱中的位置。重连时带 Last-Event-ID 可按顺序补发错过的事件（只含本范围、不重复），无法续传时先发送 resync 事件。',
+  en: 'Sends `ready` first; the event id is the position of the message in the outbox. Reconnecting with Last-Event-ID replays what was missed, in order, within scope and without repeats, or sends `resync` when it cannot.',
 };
 
 /** Live progress over SSE: one case, a department's tasks, the alerts in scope. */

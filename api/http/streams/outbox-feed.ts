@@ -8,8 +8,6 @@ import type { Executor } from '../../../adapters/storage/database.ts';
  */
 export interface FeedMessage {
   position: number;
-  /** The outbox idempotency key. */
-  key: string;
   topic: string;
   instanceId: string;
   region: string;
@@ -32,7 +30,6 @@ export interface FeedFilter {
 
 interface FeedRow {
   position: string;
-  idempotency_key: string;
   topic: string;
   instance_id: string;
   region: string;
@@ -43,7 +40,6 @@ interface FeedRow {
 
 const toMessage = (r: FeedRow): FeedMessage => ({
   position: Number(r.position),
-  key: r.idempotency_key,
   topic: r.topic,
   instanceId: r.instance_id,
   region: r.region,
@@ -54,7 +50,7 @@ const toMessage = (r: FeedRow): FeedMessage => ({
 
 function select(where: RawBuilder<boolean>, limit: number) {
   return sql<FeedRow>`
-    select o.position, o.idempotency_key, o.topic, o.instance_id, o.region, o.payload, i.department,
+    select o.position, o.topic, o.instance_id, o.region, o.payload, i.department,
       (select jsonb_agg(distinct d) from tasks t, lateral (
          select t.department as d union select jsonb_array_elements_text(t.assignees)) x
        where t.instance_id = o.instance_id and t.status = 'open') as task_departments
@@ -110,12 +106,14 @@ export async function outboxWriters(executor: Executor): Promise<string[]> {
 }
 
 /**
- * Where the row with this idempotency key sits in the feed (of one case, when `instanceId` is
- * given), while it is kept: outbox rows are pruned some days after delivery.
+ * The feed position a stream's event id names (the decimal position), while its row is kept
+ * (outbox rows are pruned some days after delivery), and only if the row belongs to `instanceId`
+ * when that is given. Anything else names no position.
  */
-export async function positionOfKey(executor: Executor, key: string, instanceId?: string): Promise<number | undefined> {
+export async function positionOfEventId(executor: Executor, eventId: string, instanceId?: string): Promise<number | undefined> {
+  if (!/^[1-9][0-9]{0,17}$/.test(eventId)) return undefined;
   const { rows } = await sql<{ position: string }>`
-    select position from outbox where idempotency_key = ${key}
+    select position from outbox where position = ${eventId}
     ${instanceId !== undefined ? sql`and instance_id = ${instanceId}` : sql``}`.execute(executor);
   return rows[0] ? Number(rows[0].position) : undefined;
 }

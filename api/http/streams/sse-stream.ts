@@ -41,8 +41,8 @@ export function sseStream(c: Context, options: StreamOptions): Response {
     const render = options.render ?? ((m: FeedMessage) => ({ event: m.topic, data: { instanceId: m.instanceId, region: m.region, ...m.payload } }));
     const frame = (m: FeedMessage) => {
       const { event, data } = render(m);
-      // The outbox idempotency key: unique, durable, what a reconnecting client sends back as Last-Event-ID.
-      return { event, data: JSON.stringify(maskStrings(data)), id: m.key };
+      // The feed position: unique, durable, in delivery order; what a reconnecting client sends back as Last-Event-ID.
+      return { event, data: JSON.stringify(maskStrings(data)), id: String(m.position) };
     };
     const { start, remove } = await options.hub.add({
       accepts: options.accepts,
