@@ -92,11 +92,13 @@ export function buildMachine(def: DefinitionDoc, nodes: Map<string, StateNode>, 
       allowed: ({ context, event }, params: { key: number }) => {
         const t = transitions[params.key]!;
         const scope = scopeOf(event);
+        if (!t.eventless && scope.actor.role !== 'system') scope.readScope = true;
         if (!mayTake(t, scope)) {
           scope.forbidden.push(t.key);
           return false;
         }
         if (t.guard) {
+          scope.readScope = true;
           const guard = t.guard;
           const ok = evaluate(scope, () => guard.evaluate(expressionContext(scope, context.data)), guard.source);
           if (ok !== true) return false;
@@ -104,12 +106,21 @@ export function buildMachine(def: DefinitionDoc, nodes: Map<string, StateNode>, 
         scope.taken.push(t.key);
         return true;
       },
-      returnTo: ({ event }, params: { target: string }) => scopeOf(event).payload.to === params.target,
-      withdraw: ({ event }) => scopeOf(event).canWithdraw,
+      returnTo: ({ event }, params: { target: string }) => {
+        const scope = scopeOf(event);
+        scope.readScope = true;
+        return scope.payload.to === params.target;
+      },
+      withdraw: ({ event }) => {
+        const scope = scopeOf(event);
+        scope.readScope = true;
+        return scope.canWithdraw;
+      },
     },
     actions: {
       assignData: assign(({ context, event }, params: { key: number }) => {
         const t = transitions[params.key]!;
+        scopeOf(event).readScope = true;
         let data = context.data;
         for (const { path, expr } of t.assign) {
           const scope = scopeOf(event);

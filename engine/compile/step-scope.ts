@@ -16,6 +16,12 @@ export interface StepScope {
   taken: number[];
   /** Transitions that matched the event but that this actor may not take. */
   forbidden: number[];
+  /**
+   * Set when a guard or an assignment read anything besides the event's type and the state (the
+   * actor, payload, data, task or scope fields). A transition that left it unset depended on the
+   * state value and the event type alone.
+   */
+  readScope?: boolean;
   error?: { message: string; expression: string };
 }
 

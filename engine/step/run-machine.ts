@@ -4,6 +4,7 @@ import { withScope } from '../compile/machine.ts';
 import { pureInitialTransition, pureTransition } from '../compile/pure-transition.ts';
 import type { EffectSpec } from '../dsl/types.ts';
 import { EngineError } from '../errors.ts';
+import { cloneJson } from './clone-json.ts';
 import { closeTask, openTask } from './tasks.ts';
 import type { Effect, InstanceSnapshot } from './types.ts';
 
@@ -50,7 +51,7 @@ function failOnExpression(scope: StepScope): void {
   }
 }
 
-function applyActions(defn: CompiledDefinition, snap: InstanceSnapshot, actions: ActionObject[], scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn'): MachineMove {
+function applyActions(defn: CompiledDefinition, snap: InstanceSnapshot, actions: readonly ActionObject[], scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn'): MachineMove {
   const backdate = new Set(scope.taken.flatMap((key) => defn.transitions[key]?.backdate ?? []));
   const move: MachineMove = { entered: new Set(), exited: new Set(), backdate };
   for (const action of actions) {
@@ -89,15 +90,56 @@ export function runInitial(defn: CompiledDefinition, snap: InstanceSnapshot, sco
   return move;
 }
 
-/** Sends one event through the XState machine with XState's pure `transition()`. Mutates `snap`. */
+/** What XState made of one event in one state, for an event that read nothing but its type. */
+interface KnownTransition {
+  value: InstanceSnapshot['value'];
+  status: string;
+  actions: readonly ActionObject[];
+  taken: readonly number[];
+  changed: boolean;
+}
+
+/** Known transitions kept per definition, at most. */
+const KNOWN_LIMIT = 512;
+
+const known = new WeakMap<CompiledDefinition, Map<string, KnownTransition>>();
+
+/**
+ * Sends one event through the XState machine with XState's pure `transition()`. Mutates `snap`.
+ *
+ * Events the engine raises itself (timer expiries, countersign results) carry the system actor.
+ * When such an event's transition read nothing but its type and the state (no guard expression,
+ * no assignment, no payload), XState's answer depends on the state value and the event type
+ * alone: it is remembered per definition and reused, which spares a timer storm most of its
+ * transition work. Entering states and the effects of the actions still run every time.
+ */
 export function runEvent(defn: CompiledDefinition, snap: InstanceSnapshot, type: string, scope: StepScope, now: number, effects: Effect[], closeReason: 'left-state' | 'returned' | 'withdrawn' = 'left-state'): MachineMove & { changed: boolean } {
-  const resolved = defn.machine.resolveState({ value: snap.value, context: { data: snap.data } } as never);
-  const [next, actions] = withScope(scope, () => pureTransition(defn.machine, resolved, { type }, { data: snap.data }));
-  failOnExpression(scope);
-  const changed = next !== resolved;
-  snap.value = next.value as InstanceSnapshot['value'];
-  snap.data = (next.context as { data: Record<string, unknown> }).data;
-  const move = applyActions(defn, snap, actions as ActionObject[], scope, now, effects, closeReason);
-  finish(defn, snap, next.status, effects);
-  return { ...move, changed };
+  const memo = scope.actor.role === 'system' ? knownFor(defn) : undefined;
+  const key = memo ? `${type}\u0000${typeof snap.value === 'string' ? snap.value : JSON.stringify(snap.value)}` : '';
+  let result = memo?.get(key);
+  if (result) {
+    scope.taken.push(...result.taken);
+    snap.value = typeof result.value === 'string' ? result.value : cloneJson(result.value);
+  } else {
+    const taken = scope.taken.length;
+    const resolved = defn.machine.resolveState({ value: snap.value, context: { data: snap.data } } as never);
+    const [next, actions] = withScope(scope, () => pureTransition(defn.machine, resolved, { type }, { data: snap.data }));
+    failOnExpression(scope);
+    result = { value: next.value as InstanceSnapshot['value'], status: next.status, actions, taken: scope.taken.slice(taken), changed: next !== resolved };
+    if (memo && !scope.readScope && memo.size < KNOWN_LIMIT) memo.set(key, { ...result, value: cloneJson(result.value) });
+    snap.value = result.value;
+    snap.data = (next.context as { data: Record<string, unknown> }).data;
+  }
+  const move = applyActions(defn, snap, result.actions, scope, now, effects, closeReason);
+  finish(defn, snap, result.status, effects);
+  return { ...move, changed: result.changed };
+}
+
+function knownFor(defn: CompiledDefinition): Map<string, KnownTransition> {
+  let memo = known.get(defn);
+  if (!memo) {
+    memo = new Map();
+    known.set(defn, memo);
+  }
+  return memo;
 }
