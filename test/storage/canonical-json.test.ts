@@ -56,6 +56,21 @@ describe('canonical JSON', () => {
     );
   });
 
+  it('writes the edge cases of key order, strings and numbers as the rules say', () => {
+    // By UTF-16 code units: the empty key first, then "\u0000"; integer-like keys as strings; 😀 (a surrogate pair) before U+FFFF.
+    const expected = '{"":3,"\\u0000":2,"10":4,"9":5,"b":1,"é":6,"😀":7,"\uffff":8}';
+    expect(canonicalJson({ b: 1, '\u0000': 2, '': 3, 10: 4, 9: 5, é: 6, '😀': 7, '\uffff': 8 })).toBe(expected);
+    // The same keys inserted in other orders, again and again, still come out sorted.
+    const entries = Object.entries({ b: 1, '\u0000': 2, '': 3, 10: 4, 9: 5, é: 6, '😀': 7, '\uffff': 8 });
+    for (let i = 0; i < 20; i++) {
+      expect(canonicalJson(Object.fromEntries([...entries.slice(i % 8), ...entries.slice(0, i % 8)]))).toBe(expected);
+    }
+    const strings = ['', '"', '\\', '\u001f', '\u007f', '\ud800', '\udfff', 'a\ud83d\ude00b', 'x'.repeat(64), `${'x'.repeat(64)}"`, `"${'x'.repeat(64)}`, '张三'];
+    expect(canonicalJson(strings)).toBe(JSON.stringify(strings));
+    const numbers = [0, -0, 999999999, 1e9, 1e9 + 1, 1795988517206, 1e12, 1e15 + 7, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e21, 5e-324, -1795988517206, 1795988517206.5];
+    expect(canonicalJson(numbers)).toBe(JSON.stringify(numbers));
+  });
+
   it('refuses what JSON cannot carry', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(TypeError);
     expect(() => canonicalJson([new Number(Number.NEGATIVE_INFINITY)])).toThrow(TypeError);
