@@ -159,7 +159,7 @@ create table instances (
   receipt_no text not null,
   status text not null,
   outcome text,
-  snapshot jsonb not null,
+  snapshot json not null,
   version integer not null,
   audit_head text not null,
   created_at timestamp with time zone not null,

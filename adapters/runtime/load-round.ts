@@ -45,7 +45,7 @@ export async function loadRound(executor: Executor, q: RoundQuery): Promise<Roun
   const instances =
     q.instanceIds.length === 0
       ? none
-      : sql`(select coalesce(jsonb_agg(jsonb_build_object(
+      : sql`(select coalesce(json_agg(json_build_object(
                'id', id, 'definitionId', definition_id, 'definitionVersion', definition_version, 'region', region,
                'department', department, 'receiptNo', receipt_no, 'status', status, 'outcome', outcome,
                'snapshot', snapshot, 'version', version, 'auditHead', audit_head)), '[]')

@@ -5,11 +5,16 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 
 /**
  * The rows one round writes, per table, as plain records for `jsonb_to_recordset`; audit rows
- * already as JSON text, with their actor and payload exactly as they were hashed. Pure.
+ * already as JSON text, with their actor and payload exactly as they were hashed; snapshots as
+ * JSON text apart from the records, for the `json` column that keeps them as written. Pure.
  */
 export interface RoundRecords {
   starts: Record<string, unknown>[];
+  /** The snapshot of each of `starts`, as JSON text, in the same order. */
+  startSnapshots: string[];
   updates: Record<string, unknown>[];
+  /** The snapshot of each of `updates`, as JSON text, in the same order. */
+  updateSnapshots: string[];
   keys: Record<string, unknown>[];
   audit: string[];
   cancels: Record<string, unknown>[];
@@ -22,12 +27,13 @@ export interface RoundRecords {
 
 /** Lays out every row of a round's plans (an instance appears in at most one plan). Pure. */
 export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
-  const r: RoundRecords = { starts: [], updates: [], keys: [], audit: [], cancels: [], arms: [], openTasks: [], closeTasks: [], alerts: [], outbox: [] };
+  const r: RoundRecords = { starts: [], startSnapshots: [], updates: [], updateSnapshots: [], keys: [], audit: [], cancels: [], arms: [], openTasks: [], closeTasks: [], alerts: [], outbox: [] };
   for (const p of plans) {
     const id = p.instanceId;
     const at = iso(p.now);
-    const common = { status: p.snapshot.status, outcome: p.snapshot.outcome ?? null, snapshot: p.snapshot, audit_head: p.audit.hash };
+    const common = { status: p.snapshot.status, outcome: p.snapshot.outcome ?? null, audit_head: p.audit.hash };
     if (p.insert) {
+      r.startSnapshots.push(JSON.stringify(p.snapshot));
       r.starts.push({
         id,
         definition_id: p.insert.definitionId,
@@ -40,6 +46,7 @@ export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
         ...common,
       });
     } else {
+      r.updateSnapshots.push(JSON.stringify(p.snapshot));
       r.updates.push({ id, expected: p.expectedVersion, version: p.audit.seq, updated_at: at, ...common });
     }
     const c = p.command;

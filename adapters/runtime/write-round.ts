@@ -10,6 +10,8 @@ export interface RoundWritten {
 }
 
 const json = (rows: readonly unknown[]) => sql`cast(${JSON.stringify(rows)} as jsonb)`;
+/** JSON texts as one `json` array, checked for being JSON but not parsed into a tree (`jsonb`). */
+const jsonArray = (texts: readonly string[]) => sql`cast(${`[${texts.join(',')}]`} as json)`;
 
 /**
  * Writes a whole round in one statement of data-modifying CTEs: new instances, version-checked
@@ -31,17 +33,23 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
                              status, outcome, snapshot, version, audit_head, created_at, updated_at)
       select id, definition_id, definition_version, region, department, business_key, receipt_no,
              status, outcome, snapshot, 1, audit_head, created_at, created_at
-      from jsonb_to_recordset(${json(r.starts)}) as x(
-        id uuid, definition_id text, definition_version integer, region text, department text, business_key text,
-        receipt_no text, status text, outcome text, snapshot jsonb, audit_head text, created_at timestamptz)
+      from rows from (
+        jsonb_to_recordset(${json(r.starts)}) as (
+          id uuid, definition_id text, definition_version integer, region text, department text, business_key text,
+          receipt_no text, status text, outcome text, audit_head text, created_at timestamptz),
+        json_array_elements(${jsonArray(r.startSnapshots)})) as x(
+          id, definition_id, definition_version, region, department, business_key, receipt_no, status, outcome,
+          audit_head, created_at, snapshot)
       returning id)`);
   add(r.updates, sql`upd as (
       update instances as i
       set snapshot = x.snapshot, version = x.version, status = x.status, outcome = x.outcome,
           audit_head = x.audit_head, updated_at = x.updated_at
-      from jsonb_to_recordset(${json(r.updates)}) as x(
-        id uuid, expected integer, version integer, snapshot jsonb, status text, outcome text,
-        audit_head text, updated_at timestamptz)
+      from rows from (
+        jsonb_to_recordset(${json(r.updates)}) as (
+          id uuid, expected integer, version integer, status text, outcome text, audit_head text, updated_at timestamptz),
+        json_array_elements(${jsonArray(r.updateSnapshots)})) as x(
+          id, expected, version, status, outcome, audit_head, updated_at, snapshot)
       where i.id = x.id and i.version = x.expected
       returning i.id)`);
   ctes.push(

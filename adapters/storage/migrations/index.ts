@@ -17,6 +17,7 @@ import { migration0030 } from './0030-alert-escalation.ts';
 import { migration0032 } from './0032-code-attempts-per-client.ts';
 import { migration0033 } from './0033-outbox-position-key.ts';
 import { migration0034 } from './0034-instances-hot-updates.ts';
+import { migration0035 } from './0035-instance-snapshot-json.ts';
 
 export type { Migration } from './migration.ts';
 
@@ -44,4 +45,5 @@ export const migrations: readonly Migration[] = [
   migration0032,
   migration0033,
   migration0034,
+  migration0035,
 ];
