@@ -19,12 +19,12 @@ import { loadApiFixture, templateSources } from '../test/api/support/api-harness
 import { calendars } from '../test/support/runtime-fixture.ts';
 import { formatReport, median } from './report.ts';
 import { freshStore } from './runtime-workloads.ts';
-import { option } from './options.ts';
+import { benchDatabaseUrl, option } from './options.ts';
 
 const callers = Number(option('callers', '64'));
 const seconds = Number(option('seconds', '4'));
 const runs = Number(option('runs', '3'));
-const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = benchDatabaseUrl();
 const REGION = '520000';
 
 interface RunFigures {

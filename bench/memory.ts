@@ -12,13 +12,13 @@ import { createRuntime } from '../adapters/runtime/runtime.ts';
 import { actors, loadFixture } from '../test/support/runtime-fixture.ts';
 import { formatReport } from './report.ts';
 import { freshStore } from './runtime-workloads.ts';
-import { option } from './options.ts';
+import { benchDatabaseUrl, option } from './options.ts';
 
 const storedCounts = option('stored', '10000,1000000').split(',').map(Number);
 const commands = Number(option('commands', '6000'));
 const cacheSize = Number(option('cache', '2000'));
 const runs = Number(option('runs', '3'));
-const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = benchDatabaseUrl();
 const exposedGc = (globalThis as { gc?: () => void }).gc;
 if (!exposedGc) throw new Error('run with node --expose-gc');
 const gc: () => void = exposedGc;

@@ -11,14 +11,14 @@ import pg from 'pg';
 import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
 import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
-import { option } from './options.ts';
+import { benchDatabaseUrl, option } from './options.ts';
 
 const runs = Number(option('runs', '3'));
 const seconds = Number(option('seconds', '3'));
 const clientCounts = option('clients', '1,8,32').split(',').map(Number);
 const groupClients = Number(option('group-clients', '256'));
 const storms = option('storms', '100000,10000').split(',').map(Number).filter((n) => n > 0);
-const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = benchDatabaseUrl();
 
 /** Throughput and p99 latency of one figure over the runs. */
 interface Measured {

@@ -20,7 +20,7 @@ import { createLogger } from '../api/http/logging/logger.ts';
 import { startServer } from '../api/http/server/start-server.ts';
 import { freshSchemaName, dropSchema } from '../test/support/test-database.ts';
 import { int, summarise } from './runtime-stats.ts';
-import { option } from './options.ts';
+import { benchDatabaseUrl, option } from './options.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const clients = Number(option('clients', '500'));
   const runs = Math.max(3, Number(option('runs', '5')));
   const out = option('out', 'bench/sse-results.md');
-  const url = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const url = benchDatabaseUrl();
   const schema = freshSchemaName('bench sse');
   const server = await startServer({ port: 0, databaseUrl: url, schema, logger: createLogger({ level: 'warn' }), print: () => undefined });
   const child = fork(HERE, ['--child'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });

@@ -9,7 +9,7 @@
  *     (p50, p90, p99, max), beside the commands' own latency.
  * Usage: npx tsx bench/stats.ts [--instances 1000000] [--runs 5] [--load-seconds 10] [--rate 400]
  *          [--projector thread|inline] [--poll 250] [--keep] [--schema <kept schema>]
- * Needs `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end
+ * Needs `BENCH_DATABASE_URL`, `TEST_DATABASE_URL` or PostgreSQL at 127.0.0.1:5432/test; works in its own schema, dropped at the end
  * (`--keep` keeps it; `--schema` reuses a kept one — migrated to the current version, nothing generated).
 
  */
@@ -32,6 +32,7 @@ import { DEPARTMENT_ROLLUP_BACKFILL } from '../adapters/storage/migrations/0022-
 import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
 import { findProcessFiles, readSources } from '../adapters/definition-files.ts';
 import { loadDefinitions } from '../engine/index.ts';
+import { benchDatabaseUrl } from './options.ts';
 
 const REGIONS = ['520100', '520200', '520300', '520400', '520500', '520600', '522300', '522600', '522700'];
 
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
   const args = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
   const instances = Number(args.get('--instances') ?? 1_000_000);
   const runs = Number(args.get('--runs') ?? 5);
-  const url = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const url = benchDatabaseUrl();
   const reuse = args.get('--schema');
   const schema = reuse ?? `gfb_stats_${randomBytes(3).toString('hex')}`;
   const store = await openPostgresStore({ connectionString: url, schema, max: 8 });

@@ -122,7 +122,8 @@ export async function startWorker(
     maintenance = setInterval(() => {
       maintain(store.db, options.retain).then(out, report('维护 maintenance'));
     }, MAINTENANCE_MS);
-    if (scheduler instanceof TimerScheduler) await scheduler.warmUp();
+    // Warming up only spares the first firings their compile time: a failure is reported, not fatal.
+    if (scheduler instanceof TimerScheduler) await scheduler.warmUp().catch(report('定时器预热 timer warm-up'));
     scheduler.start();
     relay.start();
     await projector?.start();
