@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
 import { AUDIT_HASH_ALG, auditCanonical, auditDigest, type AuditHashInput } from './audit-hash.ts';
-import { canonicalJson } from './canonical-json.ts';
 
 /** An audit row as the runtime writes it (and verify reads it back). */
 export interface AuditRow extends AuditHashInput {
@@ -40,15 +39,6 @@ export function sealAuditRow(row: Omit<AuditHashInput, 'hashAlg'>): SealedAuditR
   sealed.actorJson = canonical.actor;
   sealed.payloadJson = canonical.payload;
   return sealed;
-}
-
-/** A sealed row as one JSON object for `jsonb_to_recordset`, its actor and payload as they were hashed. Pure. */
-export function auditRecordJson(r: SealedAuditRow): string {
-  return (
-    `{"instance_id":${canonicalJson(r.instanceId)},"seq":${r.seq},"region":${canonicalJson(r.region)},"type":${canonicalJson(r.type)},` +
-    `"actor":${r.actorJson},"payload":${r.payloadJson},"occurred_at":"${new Date(r.occurredAt).toISOString()}",` +
-    `"prev_hash":${canonicalJson(r.prevHash)},"hash":${canonicalJson(r.hash)},"hash_alg":${canonicalJson(r.hashAlg)}}`
-  );
 }
 
 /**

@@ -1,105 +1,198 @@
-import { auditRecordJson } from '../audit/append-audit-events.ts';
+import { ColumnRows } from '../storage/column-rows.ts';
 import type { CommandPlan } from './plan-command.ts';
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+const STARTS = [
+  ['id', 'uuid'],
+  ['definition_id', 'text'],
+  ['definition_version', 'integer'],
+  ['region', 'text'],
+  ['department', 'text'],
+  ['business_key', 'text'],
+  ['receipt_no', 'text'],
+  ['status', 'text'],
+  ['outcome', 'text'],
+  ['audit_head', 'text'],
+  ['created_at', 'timestamptz'],
+  ['snapshot', 'json'],
+] as const;
+const UPDATES = [
+  ['id', 'uuid'],
+  ['expected', 'integer'],
+  ['version', 'integer'],
+  ['status', 'text'],
+  ['outcome', 'text'],
+  ['audit_head', 'text'],
+  ['updated_at', 'timestamptz'],
+  ['snapshot', 'json'],
+] as const;
+const KEYS = [
+  ['key', 'text'],
+  ['instance_id', 'uuid'],
+  ['command', 'text'],
+  ['region', 'text'],
+  ['result', 'jsonb'],
+] as const;
+const AUDIT = [
+  ['instance_id', 'uuid'],
+  ['seq', 'integer'],
+  ['region', 'text'],
+  ['type', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['prev_hash', 'text'],
+  ['hash', 'text'],
+  ['hash_alg', 'text'],
+  ['actor', 'jsonb'],
+  ['payload', 'jsonb'],
+] as const;
+const CANCELS = [
+  ['instance_id', 'uuid'],
+  ['timer_id', 'text'],
+] as const;
+const ARMS = [
+  ['instance_id', 'uuid'],
+  ['timer_id', 'text'],
+  ['clock', 'text'],
+  ['due_at', 'timestamptz'],
+  ['fire_order', 'smallint'],
+  ['region', 'text'],
+  ['armed_at', 'timestamptz'],
+] as const;
+const OPEN_TASKS = [
+  ['instance_id', 'uuid'],
+  ['task_id', 'text'],
+  ['state', 'text'],
+  ['role', 'text'],
+  ['department', 'text'],
+  ['region', 'text'],
+  ['mode', 'text'],
+  ['claimed_by', 'text'],
+  ['delegated_to', 'text'],
+  ['opened_at', 'timestamptz'],
+  ['limit_due', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+  ['title', 'jsonb'],
+  ['assignees', 'jsonb'],
+  ['detail', 'jsonb'],
+] as const;
+const CLOSE_TASKS = [
+  ['instance_id', 'uuid'],
+  ['task_id', 'text'],
+  ['reason', 'text'],
+  ['at', 'timestamptz'],
+] as const;
+const ALERTS = [
+  ['id', 'uuid'],
+  ['instance_id', 'uuid'],
+  ['seq', 'integer'],
+  ['region', 'text'],
+  ['department', 'text'],
+  ['level', 'text'],
+  ['clock', 'text'],
+  ['rung', 'integer'],
+  ['due_at', 'timestamptz'],
+  ['escalate_to', 'text'],
+  ['raised_at', 'timestamptz'],
+  ['message', 'jsonb'],
+] as const;
+const OUTBOX = [
+  ['idempotency_key', 'text'],
+  ['instance_id', 'uuid'],
+  ['region', 'text'],
+  ['topic', 'text'],
+  ['payload', 'jsonb'],
+] as const;
+
+/** The columns of each table a round writes. */
+export const ROUND_COLUMNS = {
+  starts: STARTS,
+  updates: UPDATES,
+  keys: KEYS,
+  audit: AUDIT,
+  cancels: CANCELS,
+  arms: ARMS,
+  openTasks: OPEN_TASKS,
+  closeTasks: CLOSE_TASKS,
+  alerts: ALERTS,
+  outbox: OUTBOX,
+} as const;
 
 /**
- * The rows one round writes, per table, as plain records for `jsonb_to_recordset`; audit rows
- * already as JSON text, with their actor and payload exactly as they were hashed; snapshots as
- * JSON text apart from the records, for the `json` column that keeps them as written. Pure.
+ * The rows one round writes, per table, column by column (see `ColumnRows`): audit rows with
+ * their actor and payload exactly as they were hashed, snapshots as the JSON text the engine's
+ * state serialises to. Pure.
  */
 export interface RoundRecords {
-  starts: Record<string, unknown>[];
-  /** The snapshot of each of `starts`, as JSON text, in the same order. */
-  startSnapshots: string[];
-  updates: Record<string, unknown>[];
-  /** The snapshot of each of `updates`, as JSON text, in the same order. */
-  updateSnapshots: string[];
-  keys: Record<string, unknown>[];
-  audit: string[];
-  cancels: Record<string, unknown>[];
-  arms: Record<string, unknown>[];
-  openTasks: Record<string, unknown>[];
-  closeTasks: Record<string, unknown>[];
-  alerts: Record<string, unknown>[];
-  outbox: Record<string, unknown>[];
+  starts: ColumnRows<typeof STARTS>;
+  updates: ColumnRows<typeof UPDATES>;
+  keys: ColumnRows<typeof KEYS>;
+  audit: ColumnRows<typeof AUDIT>;
+  cancels: ColumnRows<typeof CANCELS>;
+  arms: ColumnRows<typeof ARMS>;
+  openTasks: ColumnRows<typeof OPEN_TASKS>;
+  closeTasks: ColumnRows<typeof CLOSE_TASKS>;
+  alerts: ColumnRows<typeof ALERTS>;
+  outbox: ColumnRows<typeof OUTBOX>;
 }
 
 /** Lays out every row of a round's plans (an instance appears in at most one plan). Pure. */
 export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
-  const r: RoundRecords = { starts: [], startSnapshots: [], updates: [], updateSnapshots: [], keys: [], audit: [], cancels: [], arms: [], openTasks: [], closeTasks: [], alerts: [], outbox: [] };
+  const r: RoundRecords = {
+    starts: new ColumnRows(STARTS),
+    updates: new ColumnRows(UPDATES),
+    keys: new ColumnRows(KEYS),
+    audit: new ColumnRows(AUDIT),
+    cancels: new ColumnRows(CANCELS),
+    arms: new ColumnRows(ARMS),
+    openTasks: new ColumnRows(OPEN_TASKS),
+    closeTasks: new ColumnRows(CLOSE_TASKS),
+    alerts: new ColumnRows(ALERTS),
+    outbox: new ColumnRows(OUTBOX),
+  };
   for (const p of plans) {
     const id = p.instanceId;
-    const at = iso(p.now);
-    const common = { status: p.snapshot.status, outcome: p.snapshot.outcome ?? null, audit_head: p.audit.hash };
+    const at = p.now;
+    const { status } = p.snapshot;
+    const outcome = p.snapshot.outcome ?? null;
+    const a = p.audit;
     if (p.insert) {
-      r.startSnapshots.push(JSON.stringify(p.snapshot));
-      r.starts.push({
-        id,
-        definition_id: p.insert.definitionId,
-        definition_version: p.insert.definitionVersion,
-        region: p.region,
-        department: p.department,
-        business_key: p.insert.businessKey,
-        receipt_no: p.insert.receiptNo,
-        created_at: at,
-        ...common,
-      });
+      const { definitionId, definitionVersion, businessKey, receiptNo } = p.insert;
+      r.starts.add(id, definitionId, definitionVersion, p.region, p.department, businessKey, receiptNo, status, outcome, a.hash, at, JSON.stringify(p.snapshot));
     } else {
-      r.updateSnapshots.push(JSON.stringify(p.snapshot));
-      r.updates.push({ id, expected: p.expectedVersion, version: p.audit.seq, updated_at: at, ...common });
+      r.updates.add(id, p.expectedVersion ?? null, a.seq, status, outcome, a.hash, at, JSON.stringify(p.snapshot));
     }
     const c = p.command;
     if (c.kind !== 'timer' && c.idempotencyKey) {
       const { duplicate: _omitted, ...result } = p.result;
-      r.keys.push({ key: c.idempotencyKey, instance_id: id, command: c.kind, region: p.region, result });
+      r.keys.add(c.idempotencyKey, id, c.kind, p.region, JSON.stringify(result));
     }
-    const a = p.audit;
-    r.audit.push(auditRecordJson(a));
+    r.audit.add(id, a.seq, a.region, a.type, a.occurredAt, a.prevHash, a.hash, a.hashAlg, a.actorJson, a.payloadJson);
     const e = p.effects;
-    for (const timerId of e.cancel) r.cancels.push({ instance_id: id, timer_id: timerId });
-    for (const t of e.arm) {
-      r.arms.push({ instance_id: id, timer_id: t.timerId, clock: t.clock, due_at: iso(t.dueAt), fire_order: t.order, region: p.region, armed_at: at });
-    }
+    for (const timerId of e.cancel) r.cancels.add(id, timerId);
+    for (const t of e.arm) r.arms.add(id, t.timerId, t.clock, t.dueAt, t.order, p.region, at);
     for (const t of e.openTasks) {
-      r.openTasks.push({
-        instance_id: id,
-        task_id: t.id,
-        state: t.state,
-        title: t.title,
-        role: t.role,
-        department: t.department,
-        region: p.region,
-        mode: t.mode,
-        assignees: t.assignees,
-        claimed_by: t.claimedBy ?? null,
-        delegated_to: t.delegatedTo ?? null,
-        opened_at: iso(t.openedAt),
-        limit_due: iso(t.limitDue),
-        detail: t,
-        updated_at: at,
-      });
+      r.openTasks.add(
+        id,
+        t.id,
+        t.state,
+        t.role,
+        t.department,
+        p.region,
+        t.mode,
+        t.claimedBy ?? null,
+        t.delegatedTo ?? null,
+        t.openedAt,
+        t.limitDue ?? null,
+        at,
+        JSON.stringify(t.title),
+        JSON.stringify(t.assignees),
+        JSON.stringify(t),
+      );
     }
-    for (const t of e.closeTasks) r.closeTasks.push({ instance_id: id, task_id: t.taskId, reason: t.reason, at });
+    for (const t of e.closeTasks) r.closeTasks.add(id, t.taskId, t.reason, at);
     for (const x of e.alerts) {
-      r.alerts.push({
-        id: x.id,
-        instance_id: id,
-        seq: a.seq,
-        region: p.region,
-        department: p.department,
-        level: x.level,
-        clock: x.clock ?? null,
-        rung: x.rung ?? null,
-        due_at: iso(x.dueAt),
-        escalate_to: x.escalateTo ?? null,
-        message: x.message,
-        raised_at: at,
-      });
+      r.alerts.add(x.id, id, a.seq, p.region, p.department, x.level, x.clock ?? null, x.rung ?? null, x.dueAt ?? null, x.escalateTo ?? null, at, JSON.stringify(x.message));
     }
-    for (const o of e.outbox) {
-      r.outbox.push({ idempotency_key: o.idempotencyKey, instance_id: id, region: p.region, topic: o.topic, payload: o.payload });
-    }
+    for (const o of e.outbox) r.outbox.add(o.idempotencyKey, id, p.region, o.topic, JSON.stringify(o.payload));
   }
   return r;
 }

@@ -9,7 +9,9 @@ import type pg from 'pg';
  */
 export const PREPARED = sql.raw('/* prepared */ ');
 
-const MARK = '/* prepared */ ';
+/** `PREPARED` as text, for a statement built as text. */
+export const PREPARED_MARK = '/* prepared */ ';
+const MARK = PREPARED_MARK;
 const names = new Map<string, string>();
 
 function nameOf(text: string): string {

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { defaultEngine } from '../runtime/engine-port.ts';
 import { planCommand } from '../runtime/plan-command.ts';
 import { roundRecords } from '../runtime/round-records.ts';
+import { roundStatement } from '../runtime/write-round.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { Database } from '../storage/database.ts';
 import { toLoaded, type ClaimRow } from './claim-due-timers.ts';
@@ -24,7 +25,7 @@ async function compileUpcoming(db: Kysely<Database>, runtime: Runtime): Promise<
 
 /**
  * A scheduler starts with code that has never run: its first batches would pay for compiling
- * the definitions, the engine, the SM3 seal and the write's JSON on top of their work. So it
+ * the definitions, the engine, the SM3 seal and the write statement on top of their work. So it
  * first plans the firing of up to `limit` of the next due timers — read without locks, nothing
  * written, the plans thrown away. Nothing due, nothing done.
  */
@@ -41,7 +42,7 @@ export async function warmUpFiring(db: Kysely<Database>, runtime: Runtime, limit
     const dueAt = r.due_at.getTime();
     try {
       const plan = planCommand(defaultEngine, { kind: 'timer', instanceId: r.instance_id, timerId: r.timer_id, dueAt, firedAt: dueAt }, definition, toLoaded(r), dueAt);
-      if (plan !== 'stale') JSON.stringify(roundRecords([plan]));
+      if (plan !== 'stale') roundStatement(roundRecords([plan]));
     } catch {
       // A timer whose firing fails will report it when it really fires.
     }

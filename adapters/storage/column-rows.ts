@@ -1,0 +1,98 @@
+/** PostgreSQL types a `ColumnRows` column can carry. */
+export type ColumnType = 'uuid' | 'text' | 'integer' | 'smallint' | 'timestamptz' | 'jsonb' | 'json';
+
+/** What a column takes: JSON columns take JSON text; timestamps take epoch ms; scalar columns also take null. */
+export type ColumnValue<T extends ColumnType> = T extends 'json' | 'jsonb' ? string : (T extends 'integer' | 'smallint' | 'timestamptz' ? number : string) | null;
+
+/** A table's columns, in the order `add` takes their values. */
+export type ColumnSpec = ReadonlyArray<readonly [name: string, type: ColumnType]>;
+
+/** The values of one row of `S`, in column order. */
+export type RowValues<S extends ColumnSpec> = { [K in keyof S]: S[K] extends readonly [string, infer T extends ColumnType] ? ColumnValue<T> : never };
+
+const QUOTE_NEEDED = /["\\]/;
+
+/** One element of an array literal for a scalar column (null as NULL, text always quoted). */
+function element(type: ColumnType, v: string | number | null): string {
+  if (v === null) return 'NULL';
+  switch (type) {
+    case 'text': {
+      const s = v as string;
+      return QUOTE_NEEDED.test(s) ? `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : `"${s}"`;
+    }
+    case 'timestamptz':
+      return new Date(v as number).toISOString();
+    case 'integer':
+    case 'smallint':
+      if (!Number.isInteger(v)) throw new TypeError(`整数列的值无效 not an integer: ${String(v)}`);
+      return String(v);
+    default:
+      // uuid: drawn or checked by the runtime; nothing in one needs quoting.
+      return v as string;
+  }
+}
+
+/**
+ * Rows for a set-based write, kept column by column: each scalar column goes to PostgreSQL as
+ * one array literal and each JSON column as one JSON array, and `rowsFrom` turns them back into
+ * rows with `ROWS FROM (unnest(…), jsonb_array_elements(…))`. The database parses each value
+ * once with its own type's input function, instead of parsing every row into a `jsonb` tree and
+ * looking its fields up again (`jsonb_to_recordset`). Any number of rows in one parameter per
+ * column, so the statement text, and its prepared plan, does not depend on the row count.
+ */
+export class ColumnRows<S extends ColumnSpec> {
+  readonly #spec: S;
+  readonly #values: string[][];
+  #length = 0;
+
+  constructor(spec: S) {
+    this.#spec = spec;
+    this.#values = spec.map(() => []);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Appends one row, its values in the spec's column order. */
+  add(...row: RowValues<S>): void {
+    const values = row as unknown as Array<string | number | null>;
+    for (let i = 0; i < this.#spec.length; i++) {
+      const type = (this.#spec[i] as readonly [string, ColumnType])[1];
+      const v = values[i] ?? null;
+      (this.#values[i] as string[]).push(type === 'json' || type === 'jsonb' ? (v as string) : element(type, v));
+    }
+    this.#length += 1;
+  }
+
+  /** One parameter per column, in the spec's order, as `rowsFrom` numbers them. */
+  parameters(): string[] {
+    return this.#spec.map(([, type], i) => {
+      const values = this.#values[i] as string[];
+      return type === 'json' || type === 'jsonb' ? `[${values.join(',')}]` : `{${values.join(',')}}`;
+    });
+  }
+}
+
+/**
+ * `rows from (…) as <alias>(<columns>)` over the parameters of a `ColumnRows` of `spec`, the
+ * first of them numbered `$first`: every column under its name.
+ */
+export function rowsFrom(spec: ColumnSpec, alias: string, first: number): string {
+  const scalars: string[] = [];
+  const jsons: string[] = [];
+  const names: string[] = [];
+  const jsonNames: string[] = [];
+  spec.forEach(([name, type], i) => {
+    const param = `$${first + i}`;
+    if (type === 'json' || type === 'jsonb') {
+      jsons.push(`${type}_array_elements(cast(${param} as ${type}))`);
+      jsonNames.push(name);
+    } else {
+      scalars.push(`cast(${param} as ${type}[])`);
+      names.push(name);
+    }
+  });
+  const functions = scalars.length > 0 ? [`unnest(${scalars.join(', ')})`, ...jsons] : jsons;
+  return `rows from (${functions.join(', ')}) as ${alias}(${[...names, ...jsonNames].join(', ')})`;
+}
