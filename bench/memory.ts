@@ -1,12 +1,14 @@
 /**
  * Memory of the engine process with few or many instances stored (not part of `npm test`):
- *   node --expose-gc --import tsx bench/memory.ts [--stored 10000,1000000] [--commands 6000] [--cache 2000] [--runs 3]
+ *   node --expose-gc --import tsx bench/memory.ts [--stored 10000,1000000] [--commands 6000] [--cache 2000] [--runs 3] [--figures file.json]
  * For each stored count: a fresh schema holding that many instances (one started through the
  * runtime, the rest copies of its row); then, per run, a new runtime sends `--commands` events to
  * instances drawn at random from all of them, 16 callers at a time, and the heap and RSS are read
- * after a full garbage collection. Prints a report (median of `--runs`, min and max).
+ * after a full garbage collection. Prints a report (median of `--runs`, min and max); `--figures`
+ * also writes its rows as JSON, for the targets table.
  */
 import { createHash, randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { createRuntime } from '../adapters/runtime/runtime.ts';
 import { actors, loadFixture } from '../test/support/runtime-fixture.ts';
@@ -85,6 +87,8 @@ for (const stored of storedCounts) {
   rows.push({ name: `${label}: commands/s`, values: results.map((x) => x.perSecond) });
   await store.drop();
 }
+const figuresFile = option('figures', '');
+if (figuresFile) writeFileSync(figuresFile, JSON.stringify(rows));
 process.stdout.write(
   `${formatReport('engine process memory 引擎进程内存', rows)}\n\nThe runtime remembers at most \`cacheSize\` instance rows (${cacheSize.toLocaleString('en-US')} here, so that both runs fill it; default 10,000); nothing else it holds grows with the instances stored.\n`,
 );

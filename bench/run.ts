@@ -7,7 +7,7 @@
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { govflowPeer } from './govflow-peer.ts';
@@ -18,10 +18,15 @@ import { pgBossPeer } from './peers/pg-boss.ts';
 import { FULL_PLAN, QUICK_PLAN } from './peers/plans.ts';
 import { measurePeer, type PeerFigures } from './peers/suite.ts';
 import { formatReport, median } from './report.ts';
+import { targetsSection, type RuntimeFigures } from './targets.ts';
+import type { Row } from './peers/suite.ts';
 
 const quick = process.argv.includes('--quick');
 const started = Date.now();
 const sections: string[] = [];
+const scratch = mkdtempSync(join(os.tmpdir(), 'govflow-bench-'));
+const runtimeFigures = join(scratch, 'runtime.json');
+const memoryFigures = join(scratch, 'memory.json');
 
 function child(script: string, args: string[], nodeFlags: string[] = []): string {
   console.error(`\n== ${script} ${args.join(' ')}`);
@@ -54,10 +59,12 @@ function ratios(ours: PeerFigures, peers: PeerFigures[]): string {
 sections.push(child('engine.ts', ['--items', '1000', '--runs', '3', '--steps', quick ? '4000' : '20000']));
 const runtimeOut = join(import.meta.dirname, quick ? 'runtime-results.quick.md' : 'runtime-results.md');
 // The 100,000-timer storm is measured once, in the peer section beside pg-boss and graphile-worker.
-child('runtime.ts', ['--runs', '3', '--seconds', quick ? '0.3' : '3', '--storms', quick ? '2000' : '10000', '--out', runtimeOut]);
+child('runtime.ts', ['--runs', '3', '--seconds', quick ? '0.3' : '3', '--storms', quick ? '2000' : '10000', '--out', runtimeOut, '--figures', runtimeFigures]);
 sections.push(readFileSync(runtimeOut, 'utf8'));
 sections.push(child('api.ts', ['--callers', '64', '--runs', '3', '--seconds', quick ? '0.5' : '4']));
-sections.push(child('memory.ts', ['--stored', quick ? '2000,20000' : '10000,1000000', '--runs', '3', '--commands', quick ? '1000' : '6000'], ['--expose-gc']));
+sections.push(
+  child('memory.ts', ['--stored', quick ? '2000,20000' : '10000,1000000', '--runs', '3', '--commands', quick ? '1000' : '6000', '--figures', memoryFigures], ['--expose-gc']),
+);
 sections.push(child('stats.ts', quick ? ['--instances', '20000', '--runs', '3', '--load-seconds', '1'] : ['--instances', '1000000', '--runs', '3']));
 
 const plan = quick ? QUICK_PLAN : FULL_PLAN;
@@ -88,6 +95,14 @@ try {
 }
 const [ours, oursGroup, ...peerFigures] = figures;
 if (ours && oursGroup) sections.push(ratios(ours, peerFigures), ratios(oursGroup, peerFigures));
+if (quick) {
+  sections.unshift('Targets are judged on the full run only (`npm run bench`): the quick run\'s sizes are too small. 目标只在完整运行中评判。');
+} else if (ours && oursGroup) {
+  const runtime = JSON.parse(readFileSync(runtimeFigures, 'utf8')) as RuntimeFigures;
+  const memory = JSON.parse(readFileSync(memoryFigures, 'utf8')) as Row[];
+  sections.unshift(targetsSection({ runtime, memory, ours, oursGroup, peers: peerFigures }));
+}
+rmSync(scratch, { recursive: true, force: true });
 
 const header = [
   `# govflow benchmarks${quick ? ' (quick smoke run)' : ''}`,

@@ -1,8 +1,9 @@
 /**
  * Runtime benchmark on real PostgreSQL (not part of `npm test`):
- *   npx tsx bench/runtime.ts [--runs 3] [--seconds 3] [--clients 1,8,32] [--group-clients 256] [--storms 100000,10000] [--out bench/runtime-results.md]
+ *   npx tsx bench/runtime.ts [--runs 3] [--seconds 3] [--clients 1,8,32] [--group-clients 256] [--storms 100000,10000] [--out bench/runtime-results.md] [--figures file.json]
  * Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the local `test` database; every run
  * uses a fresh schema and drops it. Prints the report and writes it to `--out` (default bench/runtime-results.md); `npm run bench` gathers it into bench/results.md.
+ * `--figures` also writes the medians as JSON (`RuntimeFigures`), for the targets table.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerSto
 import { int, summarise, type Series } from './runtime-stats.ts';
 import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
 import { benchDatabaseUrl, option } from './options.ts';
+import type { RuntimeFigures } from './targets.ts';
 
 const runs = Number(option('runs', '3'));
 const seconds = Number(option('seconds', '3'));
@@ -56,6 +58,8 @@ lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
 const cell = (s: Series) => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
 const ms = (s: Series) => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
 const latencyRows: string[] = [];
+const figures: RuntimeFigures = { commands: [], storms: [] };
+const medians = (m: Measured) => ({ perSecond: m.rate.median, p99Ms: m.p99.median });
 for (const clients of clientCounts) {
   const raw = await measure(`raw ${clients}`, () => rawBaseline(url, clients, seconds));
   const single = await measure(`govflow ${clients}`, () => govflowCommands(url, clients, seconds, false));
@@ -64,12 +68,14 @@ for (const clients of clientCounts) {
   const ratio = (m: Measured) => (m.rate.median / raw.rate.median).toFixed(2);
   lines.push(`| ${clients} | ${cell(raw.rate)} | ${cell(single.rate)} | ${ratio(single)} | ${cell(cold.rate)} | ${ratio(cold)} | ${cell(group.rate)} | ${ratio(group)} |`);
   latencyRows.push(`| ${clients} | ${ms(raw.p99)} | ${ms(single.p99)} | ${ms(cold.p99)} | ${ms(group.p99)} |`);
+  figures.commands.push({ clients, raw: medians(raw), single: medians(single), group: medians(group) });
 }
 let groupLine = '';
 if (groupClients > 0) {
   const group = await measure(`govflow group ${groupClients}`, () => govflowCommands(url, groupClients, seconds, true));
   groupLine = `Group commit with ${groupClients} concurrent callers (one command in flight each): ${cell(group.rate)} commands/s, p99 ${ms(group.p99)} ms.`;
   latencyRows.push(`| ${groupClients} | — | — | — | ${ms(group.p99)} |`);
+  figures.group = { clients: groupClients, ...medians(group) };
 }
 lines.push('', '99th percentile latency of one command, ms (median of the runs, min–max) 单条命令 p99 时延:', '');
 lines.push('| clients 并发 | raw SQL | govflow, 1 tx per command | same, cold | group commit |', '|---:|---:|---:|---:|---:|', ...latencyRows);
@@ -110,6 +116,7 @@ for (const n of storms) {
   const [inProcess, threaded] = cells;
   const speedUp = inProcess && threaded ? `${(inProcess.secs.median / threaded.secs.median).toFixed(2)}×` : '—';
   lines.push(`| ${int(n)} | ${cells.map((c) => c.text).join(' | ')} | ${speedUp} |`);
+  figures.storms.push({ timers: n, inProcessSeconds: inProcess?.secs.median ?? NaN, threadsSeconds: threaded?.secs.median ?? NaN });
 }
 lines.push(
   '',
@@ -126,3 +133,5 @@ lines.push(
 const report = lines.join('\n');
 process.stdout.write(`${report}\n`);
 writeFileSync(path.resolve(option('out', path.join(import.meta.dirname, 'runtime-results.md'))), report);
+const figuresFile = option('figures', '');
+if (figuresFile) writeFileSync(figuresFile, JSON.stringify(figures));
