@@ -81,16 +81,18 @@ export function judgeTargets(f: TargetInputs): Verdict[] {
   const p50 = rowMedian(f.ours, '4-step c=1 (50 inst.): p50 latency ms');
   v.push({ target: '4-step instance at low load (1 caller): p50 ≤ 10 ms', measured: p50 === undefined ? '—' : `${p50.toFixed(2)} ms`, met: p50 === undefined ? undefined : p50 <= 10 });
   const peer = (name: string) => f.peers.find((p) => p.name === name);
+  // The peers run in their best documented configuration (batching on); govflow's is group commit. One transaction
+  // per command is shown beside it for reference.
+  const measure = '4-step c=32 (800 inst.): instances/s';
   for (const [name, times] of [['@dbos-inc/dbos-sdk', 5], ['pg-boss', 3]] as const) {
-    for (const ours of [f.ours, f.oursGroup]) {
-      const measure = '4-step c=32 (800 inst.): instances/s';
-      const x = ahead(rowMedian(ours, measure), rowMedian(peer(name), measure), true);
-      v.push({
-        target: `4-step approvals/s at 32 callers, ${ours.name}: ≥ ${times}× ${name}`,
-        measured: x === undefined ? '—' : `${x.toFixed(2)}×`,
-        met: x === undefined ? undefined : x >= times,
-      });
-    }
+    const theirs = rowMedian(peer(name), measure);
+    const grouped = ahead(rowMedian(f.oursGroup, measure), theirs, true);
+    const single = ahead(rowMedian(f.ours, measure), theirs, true);
+    v.push({
+      target: `4-step approvals/s at 32 callers (group commit): ≥ ${times}× ${name}`,
+      measured: grouped === undefined ? '—' : `${grouped.toFixed(2)}× (one tx per command: ${single === undefined ? '—' : `${single.toFixed(2)}×`})`,
+      met: grouped === undefined ? undefined : grouped >= times,
+    });
   }
   for (const [timers, limitMs] of [[100_000, 5000], [10_000, 1000]] as const) {
     const label = `storm ${timers.toLocaleString('en-US')}`;
