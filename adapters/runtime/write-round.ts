@@ -28,7 +28,10 @@ export async function writeRound(executor: Executor, r: RoundRecords): Promise<R
 
 type Table = keyof RoundRecords;
 
-/** Each table's data-modifying CTE, given the `rows from` that reads its rows as `x`. */
+/**
+ * Each table's data-modifying CTE, given the `rows from` that reads its rows as `x`. Instances
+ * come first: the side tables write only for the instances in `ok`, those inserted or updated.
+ */
 const WRITES: ReadonlyArray<readonly [Table, (x: string) => string]> = [
   [
     'starts',
@@ -124,24 +127,29 @@ const WRITES: ReadonlyArray<readonly [Table, (x: string) => string]> = [
   ],
 ];
 
+/** The bit of `table` in a set of tables written. */
+const bitOf = (table: Table) => 1 << WRITES.findIndex(([t]) => t === table);
+const INSERTED = bitOf('starts');
+const UPDATED = bitOf('updates');
+
 /** Statement texts by the set of tables a round writes (a bit per entry of `WRITES`). */
 const texts = new Map<number, string>();
 
 function statementText(present: number): string {
   let text = texts.get(present);
   if (text !== undefined) return text;
+  const ok = [(present & INSERTED) !== 0 ? 'select id from ins' : '', (present & UPDATED) !== 0 ? 'select id from upd' : ''];
   const ctes: string[] = [];
   let next = 1;
-  WRITES.forEach(([table, cte], bit) => {
-    if ((present & (1 << bit)) === 0) return;
+  WRITES.forEach(([table, cte], i) => {
+    if ((present & (1 << i)) === 0) return;
     const columns = ROUND_COLUMNS[table];
     ctes.push(cte(rowsFrom(columns, 'x', next)));
     next += columns.length;
-    if (table === 'updates' || (table === 'starts' && (present & 2) === 0)) {
-      ctes.push(`ok as (${[(present & 1) !== 0 ? 'select id from ins' : '', (present & 2) !== 0 ? 'select id from upd' : ''].filter(Boolean).join(' union all ')})`);
-    }
+    const lastInstanceWrite = table === 'updates' || (table === 'starts' && (present & UPDATED) === 0);
+    if (lastInstanceWrite) ctes.push(`ok as (${ok.filter(Boolean).join(' union all ')})`);
   });
-  const updated = (present & 2) !== 0 ? `coalesce((select jsonb_agg(id) from upd), '[]')` : `cast('[]' as jsonb)`;
+  const updated = (present & UPDATED) !== 0 ? `coalesce((select jsonb_agg(id) from upd), '[]')` : `cast('[]' as jsonb)`;
   text = `${PREPARED_MARK}with ${ctes.join(', ')}\n    select ${updated} as updated`;
   texts.set(present, text);
   return text;
@@ -154,12 +162,12 @@ function statementText(present: number): string {
 export function roundStatement(r: RoundRecords): CompiledQuery<{ updated: string[] }> {
   let present = 0;
   const parameters: string[] = [];
-  WRITES.forEach(([table], bit) => {
+  WRITES.forEach(([table], i) => {
     const rows = r[table];
     if (rows.length === 0) return;
-    present |= 1 << bit;
+    present |= 1 << i;
     parameters.push(...rows.parameters());
   });
-  if ((present & 3) === 0) throw new Error('internal: a round writes at least one instance');
+  if ((present & (INSERTED | UPDATED)) === 0) throw new Error('internal: a round writes at least one instance');
   return CompiledQuery.raw(statementText(present), parameters) as CompiledQuery<{ updated: string[] }>;
 }

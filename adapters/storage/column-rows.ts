@@ -11,6 +11,7 @@ export type ColumnSpec = ReadonlyArray<readonly [name: string, type: ColumnType]
 export type RowValues<S extends ColumnSpec> = { [K in keyof S]: S[K] extends readonly [string, infer T extends ColumnType] ? ColumnValue<T> : never };
 
 const QUOTE_NEEDED = /["\\]/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** One element of an array literal for a scalar column (null as NULL, text always quoted). */
 function element(type: ColumnType, v: string | number | null): string {
@@ -27,7 +28,8 @@ function element(type: ColumnType, v: string | number | null): string {
       if (!Number.isInteger(v)) throw new TypeError(`整数列的值无效 not an integer: ${String(v)}`);
       return String(v);
     default:
-      // uuid: drawn or checked by the runtime; nothing in one needs quoting.
+      // A uuid needs no quoting; anything else written bare could shift every later value of the array.
+      if (!UUID.test(v as string)) throw new TypeError(`不是 UUID not a UUID: ${String(v)}`);
       return v as string;
   }
 }
@@ -57,11 +59,12 @@ export class ColumnRows<S extends ColumnSpec> {
   /** Appends one row, its values in the spec's column order. */
   add(...row: RowValues<S>): void {
     const values = row as unknown as Array<string | number | null>;
-    for (let i = 0; i < this.#spec.length; i++) {
-      const type = (this.#spec[i] as readonly [string, ColumnType])[1];
+    // Every value is encoded before any is kept, so a refused row leaves the columns aligned.
+    const encoded = this.#spec.map(([, type], i) => {
       const v = values[i] ?? null;
-      (this.#values[i] as string[]).push(type === 'json' || type === 'jsonb' ? (v as string) : element(type, v));
-    }
+      return type === 'json' || type === 'jsonb' ? (v as string) : element(type, v);
+    });
+    encoded.forEach((e, i) => (this.#values[i] as string[]).push(e));
     this.#length += 1;
   }
 

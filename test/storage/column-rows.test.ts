@@ -40,8 +40,11 @@ describeEachBackend('column rows', (store) => {
     );
   });
 
-  it('refuses a number that is not an integer for an integer column', () => {
+  it('refuses a value that would not stay one element of its array', () => {
     const columns = new ColumnRows(SPEC);
     expect(() => columns.add('00000000-0000-0000-0000-000000000000', 'a', 1.5, 0, '{}', '{}')).toThrow(/not an integer/);
+    expect(() => columns.add('00000000-0000-0000-0000-000000000000,x', 'a', 1, 0, '{}', '{}')).toThrow(/not a UUID/);
+    expect(columns.length).toBe(0);
+    expect(columns.parameters().slice(0, 3)).toEqual(['{}', '{}', '{}']);
   });
 });
