@@ -1,7 +1,7 @@
 /** PostgreSQL types a `ColumnRows` column can carry. */
 export type ColumnType = 'uuid' | 'text' | 'integer' | 'smallint' | 'timestamptz' | 'jsonb' | 'json';
 
-/** What a column takes: JSON columns take JSON text; timestamps take epoch ms; scalar columns also take null. */
+/** What a column takes: JSON columns the JSON text of one value; timestamps epoch ms; scalar columns also null. */
 export type ColumnValue<T extends ColumnType> = T extends 'json' | 'jsonb' ? string : (T extends 'integer' | 'smallint' | 'timestamptz' ? number : string) | null;
 
 /** A table's columns, in the order `add` takes their values. */
