@@ -58,7 +58,7 @@ lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
 const cell = (s: Series) => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
 const ms = (s: Series) => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
 const latencyRows: string[] = [];
-const figures: RuntimeFigures = { commands: [], storms: [] };
+const figures: RuntimeFigures = { commands: [] };
 const medians = (m: Measured) => ({ perSecond: m.rate.median, p99Ms: m.p99.median });
 for (const clients of clientCounts) {
   const raw = await measure(`raw ${clients}`, () => rawBaseline(url, clients, seconds));
@@ -116,7 +116,6 @@ for (const n of storms) {
   const [inProcess, threaded] = cells;
   const speedUp = inProcess && threaded ? `${(inProcess.secs.median / threaded.secs.median).toFixed(2)}×` : '—';
   lines.push(`| ${int(n)} | ${cells.map((c) => c.text).join(' | ')} | ${speedUp} |`);
-  figures.storms.push({ timers: n, inProcessSeconds: inProcess?.secs.median ?? NaN, threadsSeconds: threaded?.secs.median ?? NaN });
 }
 lines.push(
   '',

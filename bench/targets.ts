@@ -11,7 +11,6 @@ export interface LoopMedians {
 export interface RuntimeFigures {
   commands: Array<{ clients: number; raw: LoopMedians; single: LoopMedians; group: LoopMedians }>;
   group?: LoopMedians & { clients: number };
-  storms: Array<{ timers: number; inProcessSeconds: number; threadsSeconds: number }>;
 }
 
 /** Everything one full `npm run bench` measured that a target speaks of. */

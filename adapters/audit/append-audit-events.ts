@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
+import { ColumnRows, rowsFrom } from '../storage/column-rows.ts';
 import type { Executor } from '../storage/database.ts';
 import { AUDIT_HASH_ALG, auditCanonical, auditDigest, type AuditHashInput } from './audit-hash.ts';
+import { canonicalJson } from './canonical-json.ts';
 
 /** An audit row as the runtime writes it (and verify reads it back). */
 export interface AuditRow extends AuditHashInput {
@@ -41,29 +43,36 @@ export function sealAuditRow(row: Omit<AuditHashInput, 'hashAlg'>): SealedAuditR
   return sealed;
 }
 
+/** The columns of an audit row as the runtime's write and `appendAuditEvents` send them (see `ColumnRows`). */
+export const AUDIT_COLUMNS = [
+  ['instance_id', 'uuid'],
+  ['seq', 'integer'],
+  ['region', 'text'],
+  ['type', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['prev_hash', 'text'],
+  ['hash', 'text'],
+  ['hash_alg', 'text'],
+  ['actor', 'jsonb'],
+  ['payload', 'jsonb'],
+] as const;
+
 /**
- * Inserts sealed rows in one statement (a single jsonb parameter, so batch size is not bound
- * by the protocol's parameter limit). The month partitions must exist: see `AuditPartitions`.
+ * Inserts rows in one statement, one parameter per column, so batch size is not bound by the
+ * protocol's parameter limit. The month partitions must exist: see `AuditPartitions`.
  */
 export async function appendAuditEvents(executor: Executor, rows: readonly AuditRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const records = rows.map((r) => ({
-    instance_id: r.instanceId,
-    seq: r.seq,
-    region: r.region,
-    type: r.type,
-    actor: r.actor,
-    payload: r.payload,
-    occurred_at: new Date(r.occurredAt).toISOString(),
-    prev_hash: r.prevHash,
-    hash: r.hash,
-    hash_alg: r.hashAlg,
-  }));
-  await sql`
-    insert into audit_events (instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg)
-    select instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg
-    from jsonb_to_recordset(cast(${JSON.stringify(records)} as jsonb)) as x(
-      instance_id uuid, seq integer, region text, type text, actor jsonb, payload jsonb,
-      occurred_at timestamptz, prev_hash text, hash text, hash_alg text)
-  `.execute(executor);
+  const columns = new ColumnRows(AUDIT_COLUMNS);
+  for (const r of rows) {
+    columns.add(r.instanceId, r.seq, r.region, r.type, r.occurredAt, r.prevHash, r.hash, r.hashAlg, canonicalJson(r.actor), canonicalJson(r.payload));
+  }
+  await executor.executeQuery(
+    CompiledQuery.raw(
+      `insert into audit_events (instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg)
+       select instance_id, seq, region, type, actor, payload, occurred_at, prev_hash, hash, hash_alg
+       from ${rowsFrom(AUDIT_COLUMNS, 'x', 1)}`,
+      columns.parameters(),
+    ),
+  );
 }

@@ -1,3 +1,4 @@
+import { AUDIT_COLUMNS } from '../audit/append-audit-events.ts';
 import { ColumnRows } from '../storage/column-rows.ts';
 import type { CommandPlan } from './plan-command.ts';
 
@@ -31,18 +32,6 @@ const KEYS = [
   ['command', 'text'],
   ['region', 'text'],
   ['result', 'jsonb'],
-] as const;
-const AUDIT = [
-  ['instance_id', 'uuid'],
-  ['seq', 'integer'],
-  ['region', 'text'],
-  ['type', 'text'],
-  ['occurred_at', 'timestamptz'],
-  ['prev_hash', 'text'],
-  ['hash', 'text'],
-  ['hash_alg', 'text'],
-  ['actor', 'jsonb'],
-  ['payload', 'jsonb'],
 ] as const;
 const CANCELS = [
   ['instance_id', 'uuid'],
@@ -107,7 +96,7 @@ export const ROUND_COLUMNS = {
   starts: STARTS,
   updates: UPDATES,
   keys: KEYS,
-  audit: AUDIT,
+  audit: AUDIT_COLUMNS,
   cancels: CANCELS,
   arms: ARMS,
   openTasks: OPEN_TASKS,
@@ -125,7 +114,7 @@ export interface RoundRecords {
   starts: ColumnRows<typeof STARTS>;
   updates: ColumnRows<typeof UPDATES>;
   keys: ColumnRows<typeof KEYS>;
-  audit: ColumnRows<typeof AUDIT>;
+  audit: ColumnRows<typeof AUDIT_COLUMNS>;
   cancels: ColumnRows<typeof CANCELS>;
   arms: ColumnRows<typeof ARMS>;
   openTasks: ColumnRows<typeof OPEN_TASKS>;
@@ -140,7 +129,7 @@ export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
     starts: new ColumnRows(STARTS),
     updates: new ColumnRows(UPDATES),
     keys: new ColumnRows(KEYS),
-    audit: new ColumnRows(AUDIT),
+    audit: new ColumnRows(AUDIT_COLUMNS),
     cancels: new ColumnRows(CANCELS),
     arms: new ColumnRows(ARMS),
     openTasks: new ColumnRows(OPEN_TASKS),

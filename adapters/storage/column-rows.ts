@@ -1,3 +1,5 @@
+import { quoteArrayElement } from './sql-array.ts';
+
 /** PostgreSQL types a `ColumnRows` column can carry. */
 export type ColumnType = 'uuid' | 'text' | 'integer' | 'smallint' | 'timestamptz' | 'jsonb' | 'json';
 
@@ -10,17 +12,14 @@ export type ColumnSpec = ReadonlyArray<readonly [name: string, type: ColumnType]
 /** The values of one row of `S`, in column order. */
 export type RowValues<S extends ColumnSpec> = { [K in keyof S]: S[K] extends readonly [string, infer T extends ColumnType] ? ColumnValue<T> : never };
 
-const QUOTE_NEEDED = /["\\]/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** One element of an array literal for a scalar column (null as NULL, text always quoted). */
 function element(type: ColumnType, v: string | number | null): string {
   if (v === null) return 'NULL';
   switch (type) {
-    case 'text': {
-      const s = v as string;
-      return QUOTE_NEEDED.test(s) ? `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : `"${s}"`;
-    }
+    case 'text':
+      return quoteArrayElement(v as string);
     case 'timestamptz':
       return new Date(v as number).toISOString();
     case 'integer':

@@ -7,11 +7,11 @@ import type pg from 'pg';
  * write and timer-claim statements): on PostgreSQL it then runs as a named prepared statement,
  * parsed and planned once per connection instead of on every call. Elsewhere it is a comment.
  */
-export const PREPARED = sql.raw('/* prepared */ ');
-
-/** `PREPARED` as text, for a statement built as text. */
 export const PREPARED_MARK = '/* prepared */ ';
-const MARK = PREPARED_MARK;
+
+/** `PREPARED_MARK` for a statement built with kysely's `sql`. */
+export const PREPARED = sql.raw(PREPARED_MARK);
+
 const names = new Map<string, string>();
 
 function nameOf(text: string): string {
@@ -31,7 +31,7 @@ export function prepareMarkedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
     const [text, values] = args;
-    if (typeof text === 'string' && text.startsWith(MARK) && (values === undefined || Array.isArray(values)) && args.length <= 2) {
+    if (typeof text === 'string' && text.startsWith(PREPARED_MARK) && (values === undefined || Array.isArray(values)) && args.length <= 2) {
       return query({ name: nameOf(text), text, values });
     }
     return query(...args);

@@ -1,8 +1,15 @@
 import { sql, type RawBuilder } from 'kysely';
 
+const QUOTE_NEEDED = /["\\]/;
+
+/** One element of a PostgreSQL array literal, quoted (backslash and double quote escaped). */
+export function quoteArrayElement(v: string): string {
+  return QUOTE_NEEDED.test(v) ? `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"` : `"${v}"`;
+}
+
 /** A PostgreSQL array literal, quoting every element, so both drivers send one text parameter. */
 function arrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+  return `{${values.map(quoteArrayElement).join(',')}}`;
 }
 
 /** `cast('{…}' as uuid[])`, for `= any(…)` lookups. */

@@ -20,7 +20,6 @@ function inputs(): TargetInputs {
         { clients: 32, raw: { perSecond: 3625, p99Ms: 20 }, single: { perSecond: 2400, p99Ms: 18.2 }, group: { perSecond: 11175, p99Ms: 5.9 } },
       ],
       group: { clients: 256, perSecond: 15162, p99Ms: 28.1 },
-      storms: [{ timers: 10_000, inProcessSeconds: 0.85, threadsSeconds: 0.89 }],
     },
     memory: [
       { name: '10,000 stored: heap used after GC (MiB)', values: [22.4, 22.4, 22.41] },
