@@ -88,10 +88,11 @@ create table audit_events (
   hash text not null,
   hash_alg text not null default 'sm3'::text,
   tx_id xid8 not null default pg_current_xact_id(),
-  position bigint not null default nextval('audit_event_position'::regclass),
+  position bigint not null default nextval('feed_position'::regclass),
   constraint audit_events_pkey PRIMARY KEY (instance_id, seq, occurred_at),
   constraint audit_events_seq_check CHECK ((seq > 0))
 ) partition by RANGE (occurred_at);
+CREATE INDEX audit_events_by_position ON ONLY audit_events USING btree ("position");
 CREATE INDEX audit_events_projection_order ON ONLY audit_events USING btree (tx_id, "position");
 CREATE TRIGGER audit_events_append_only BEFORE DELETE OR UPDATE ON audit_events FOR EACH ROW EXECUTE FUNCTION govflow_refuse_change();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION govflow_refuse_change();
@@ -130,6 +131,10 @@ create table definitions (
   constraint definitions_version_check CHECK ((version > 0))
 );
 CREATE TRIGGER definitions_immutable BEFORE DELETE OR UPDATE ON definitions FOR EACH ROW EXECUTE FUNCTION govflow_refuse_change();
+
+create table feed_origin (
+  audit_from bigint not null
+);
 
 create table govflow_migrations (
   version integer not null,
@@ -184,7 +189,7 @@ create table outbox (
   attempts integer not null default 0,
   last_error text,
   delivered_at timestamp with time zone,
-  position bigint not null,
+  position bigint not null default nextval('feed_position'::regclass),
   constraint outbox_pkey PRIMARY KEY ("position")
 );
 CREATE INDEX outbox_pending ON outbox USING btree (available_at) WHERE (delivered_at IS NULL);
@@ -476,8 +481,7 @@ create table timers (
 CREATE INDEX timers_due_at ON timers USING btree (due_at, fire_order);
 
 create sequence alert_acknowledgements_id_seq;
-create sequence audit_event_position;
-create sequence outbox_position_seq;
+create sequence feed_position;
 create sequence receipt_no_seq;
 create sequence security_audit_id_seq;
 

@@ -26,7 +26,8 @@ export interface CommandPlan {
 
 /**
  * Runs the engine for one command against its loaded instance and lays out every row the
- * command will write: snapshot, chained audit row, timers, tasks, alerts, outbox.
+ * command will write: snapshot, chained audit row (the event that ends the case names its
+ * outcome), timers, tasks, alerts, outbox.
  * Returns `'stale'` for a timer the instance no longer expects (or an ended instance).
  * `receiptNo` is the start's pre-drawn receipt number. Pure apart from alert ids.
  *
@@ -84,6 +85,8 @@ export function planCommand(
   if (snapshot.seq !== seq) {
     throw new Error(`internal: engine returned seq ${snapshot.seq}, expected ${seq} for ${instanceId}`);
   }
+  // The event that ends the case says so: live streams read a case's changes off its audit rows.
+  if (snapshot.status === 'done') payload['outcome'] = snapshot.outcome ?? 'done';
   const region = loaded?.region ?? (command.kind === 'start' ? command.region : '');
   const department = loaded?.department ?? snapshot.department;
   const audit = sealAuditRow({
@@ -97,11 +100,6 @@ export function planCommand(
     prevHash: loaded?.auditHead ?? GENESIS_HASH,
   });
   const effects = planEffects(instanceId, seq, stepped.effects);
-  effects.outbox.push({
-    idempotencyKey: `${instanceId}:${seq}:${effects.outbox.length}`,
-    topic: 'instance.changed',
-    payload: { instanceId, seq, type: audit.type, from: stepped.record.from, to: stepped.record.to, status: snapshot.status, outcome: snapshot.outcome ?? null },
-  });
   const plan: CommandPlan = {
     command,
     instanceId,

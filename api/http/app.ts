@@ -50,9 +50,13 @@ const PUBLIC_PATH = /^\/api\/v1\/(public\/|applications(\/|$)|bids(\/|$))/;
  */
 export function createApi(apiDeps: ApiDeps, options: ApiOptions = {}): Api {
   const throttle = new Throttle(options.limits ?? abuseLimitsFromEnv(process.env), apiDeps.clock);
-  const deps: ApiDeps = { ...apiDeps, throttle };
+  const streams = new StreamHub({ bus: apiDeps.bus, db: apiDeps.db, logger: apiDeps.logger });
+  const afterCommit = () => {
+    apiDeps.afterCommit?.();
+    streams.wake();
+  };
+  const deps: ApiDeps = { ...apiDeps, throttle, afterCommit };
   const app = new Hono<AppEnv>();
-  const streams = new StreamHub({ bus: deps.bus, db: deps.db, logger: deps.logger });
   // An incoming X-Request-Id is kept when it is short plain text ([A-Za-z0-9_=-]); otherwise a fresh one is made.
   app.use(requestId({ limitLength: 64, generator: () => crypto.randomUUID() }));
   app.use(requestLog(deps.logger));

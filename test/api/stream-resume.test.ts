@@ -7,6 +7,7 @@ import { OutboxRelay } from '../../adapters/outbox/outbox-relay.ts';
 import { openPostgresStore } from '../../adapters/storage/open-postgres.ts';
 import type { Database } from '../../adapters/storage/database.ts';
 import type { Store } from '../../adapters/storage/store.ts';
+import { feedEnd, replayFeed } from '../../api/http/streams/feed.ts';
 import { BACKENDS, testDatabaseUrl } from '../support/test-database.ts';
 import { DEPT_A, DEPT_B, actor, caseAt, openHarness, type Harness } from './support/api-harness.ts';
 import { readSse, type SseEvent } from './support/sse-reader.ts';
@@ -148,8 +149,29 @@ for (const kind of BACKENDS) {
       await supervisor.cancel();
     });
 
+    it("follows a case's course from its audit rows, the event that ends it naming its outcome", async () => {
+      const from = await feedEnd(h.store.db);
+      const instanceId = await caseAt(h, 'approved');
+      await h.runtime.send(instanceId, 'note', { actor: actor('window'), payload: { text: '办结后' } }).catch(() => undefined);
+      const messages = await replayFeed(h.store.db, { after: from, upTo: await feedEnd(h.store.db) }, { instanceId, topic: 'instance.changed' }, 100);
+      const audit = await h.store.db.selectFrom('audit_events').select(['seq', 'type', 'payload']).where('instance_id', '=', instanceId).orderBy('seq').execute();
+      expect(messages.map((m) => m.payload)).toEqual(
+        audit.map((a, i) => ({
+          instanceId,
+          seq: a.seq,
+          type: a.type,
+          from: a.payload['from'] ?? '',
+          to: a.payload['to'],
+          status: i === audit.length - 1 ? 'done' : 'active',
+          outcome: i === audit.length - 1 ? 'approved' : null,
+        })),
+      );
+      expect(messages.map((m) => [m.topic, m.department, m.region])).toEqual(audit.map(() => ['instance.changed', DEPT_A, '520000']));
+      expect(messages.map((m) => m.position)).toEqual([...messages.map((m) => m.position)].sort((a, b) => a - b));
+    });
+
     it('tells a client it cannot resume from an id it does not know', async () => {
-      const { position } = await h.store.db.selectFrom('outbox').select(sql<string>`coalesce(max(position), 0) + 1000`.as('position')).executeTakeFirstOrThrow();
+      const position = (await feedEnd(h.store.db)) + 1000;
       for (const id of ['alert:no-such-message', String(position), '0', '-1', '1e3', '9'.repeat(40)]) {
         const sse = await open(h, '/api/v1/streams/alerts', h.token('head'), id);
         const [first] = await take(sse, 1);
@@ -223,6 +245,39 @@ describe('the feed order on PostgreSQL, with transactions committing out of orde
     const [after] = await take(sse, 1);
     expect(data(after!)['seq']).toBe(13);
     expect(h.api.streams.holding).toBeUndefined();
+    await sse.cancel();
+  });
+
+  it('holds back a case change whose audit row commits after a later one, then hands both on in feed order', async () => {
+    const early = await caseAt(h, 'received');
+    const late = await caseAt(h, 'received');
+    const sse = await open(h, '/api/v1/streams/tasks', h.token('window'));
+    let releaseEarly!: () => void;
+    const released = new Promise<void>((resolve) => (releaseEarly = resolve));
+    let drawn!: () => void;
+    const positionDrawn = new Promise<void>((resolve) => (drawn = resolve));
+    // The earlier feed position is the audit row (no outbox row) of a command whose transaction stays open.
+    const held = writer.db.transaction().execute(async (trx) => {
+      await h.runtime.send(early, 'note', { actor: actor('window'), payload: { text: '先' }, trx });
+      drawn();
+      await released;
+    });
+    await positionDrawn;
+    await h.runtime.send(late, 'note', { actor: actor('window'), payload: { text: '后' } });
+    h.api.streams.wake();
+    let handedOn = false;
+    const first = sse.next().finally(() => (handedOn = true));
+    await until(() => h.api.streams.holding !== undefined || handedOn);
+    expect(handedOn).toBe(false);
+    releaseEarly();
+    await held;
+    h.api.streams.wake();
+    const events = [await first, await sse.next()];
+    expect(events.map((e) => [e.event, data(e)['instanceId'], data(e)['seq'], data(e)['to'], data(e)['status']])).toEqual([
+      ['tasks.changed', early, 2, 'received', 'active'],
+      ['tasks.changed', late, 2, 'received', 'active'],
+    ]);
+    expect(Number(events[1]!.id)).toBeGreaterThan(Number(events[0]!.id));
     await sse.cancel();
   });
 });

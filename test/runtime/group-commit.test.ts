@@ -66,7 +66,7 @@ describeEachBackend('group commit and delivery', (store) => {
     await rt.close();
   });
 
-  it('delivers every committed change to bus subscribers through the outbox, woken by the commit', async () => {
+  it('delivers every committed outbox row to bus subscribers, woken by the commit', async () => {
     const { db, bus } = store();
     const relay = new OutboxRelay({ db, dispatchers: [createBusDispatcher(bus)], pollMs: 3_600_000 });
     await relay.drain();
@@ -77,14 +77,10 @@ describeEachBackend('group commit and delivery', (store) => {
     const { instanceId } = await rt.start(permit, { applicant: '张三' }, actors.applicant);
     await rt.send(instanceId, 'accept', { actor: actors.window });
     // The relay polls once an hour here: only the commits' wake-ups can have delivered these.
-    const messages = await heard.until(3);
+    const messages = await heard.until(1);
     await heard.stop();
     await relay.stop();
-    expect(messages.map((m) => [m.topic, m.key]).sort()).toEqual([
-      ['instance.changed', `${instanceId}:1:0`],
-      ['instance.changed', `${instanceId}:2:1`],
-      ['notify', `${instanceId}:2:0`],
-    ]);
+    expect(messages.map((m) => [m.topic, m.key])).toEqual([['notify', `${instanceId}:2:0`]]);
     expect(messages.find((m) => m.topic === 'notify')?.payload).toMatchObject({ to: 'applicant', template: 'accepted', channel: 'sms' });
   });
 

@@ -7,6 +7,9 @@ import { migrate } from '../../adapters/storage/migrate.ts';
 import { migrations } from '../../adapters/storage/migrations/index.ts';
 import { openPostgresStore } from '../../adapters/storage/open-postgres.ts';
 import { dumpSchema } from '../../adapters/storage/schema-dump.ts';
+import { createRuntime } from '../../adapters/runtime/runtime.ts';
+import { readFeed } from '../../api/http/streams/feed.ts';
+import { actors, loadFixture } from '../support/runtime-fixture.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
 import { dropSchema, freshSchemaName, testDatabaseUrl } from '../support/test-database.ts';
 
@@ -53,6 +56,40 @@ describeEachBackend('migrations', (store, kind) => {
       expect(rows[0]?.n).toBe(migrations.length);
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
+      await dropSchema(testDatabaseUrl(), schema);
+    }
+  });
+
+  it.runIf(kind === 'postgres')('carries a database written before the shared feed over to it: old outbox rows stay in order, old audit rows stay out', async () => {
+    const schema = freshSchemaName('feed upgrade');
+    const node = await openPostgresStore({ connectionString: testDatabaseUrl(), schema, max: 2 });
+    try {
+      const { db } = node;
+      await migrate(db, migrations.filter((m) => m.version < 36));
+      const permit = loadFixture('runtime-permit');
+      const runtime = createRuntime({ db });
+      const { instanceId } = await runtime.start(permit, { applicant: '升级前' }, actors.applicant);
+      await runtime.send(instanceId, 'accept', { actor: actors.window });
+      await sql`insert into outbox (idempotency_key, instance_id, region, topic, payload)
+        values (${`${instanceId}:2:1`}, ${instanceId}, '520000', 'instance.changed', '{"seq": 2}')`.execute(db);
+      const old = await sql<{ outbox: string; audit: string }>`
+        select (select max(position) from outbox) as outbox, (select max(position) from audit_events) as audit`.execute(db);
+      await migrate(db);
+      const { rows } = await sql<{ audit_from: string }>`select audit_from from feed_origin`.execute(db);
+      const from = Number(rows[0]!.audit_from);
+      expect(from).toBeGreaterThan(Math.max(Number(old.rows[0]!.outbox), Number(old.rows[0]!.audit)));
+
+      await runtime.send(instanceId, 'note', { actor: actors.window, payload: { n: 1 } });
+      const feed = await readFeed(db, 0, 100);
+      expect(feed.map((m) => [m.topic, m.payload['seq']])).toEqual([
+        ['notify', 2],
+        ['instance.changed', 2],
+        ['instance.changed', 3],
+      ]);
+      expect(feed.map((m) => m.position >= from)).toEqual([false, false, true]);
+      expect(feed.map((m) => m.position)).toEqual([...feed.map((m) => m.position)].sort((a, b) => a - b));
+    } finally {
+      await node.close();
       await dropSchema(testDatabaseUrl(), schema);
     }
   });

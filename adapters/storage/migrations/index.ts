@@ -18,6 +18,7 @@ import { migration0032 } from './0032-code-attempts-per-client.ts';
 import { migration0033 } from './0033-outbox-position-key.ts';
 import { migration0034 } from './0034-instances-hot-updates.ts';
 import { migration0035 } from './0035-instance-snapshot-json.ts';
+import { migration0036 } from './0036-feed-from-audit.ts';
 
 export type { Migration } from './migration.ts';
 
@@ -46,4 +47,5 @@ export const migrations: readonly Migration[] = [
   migration0033,
   migration0034,
   migration0035,
+  migration0036,
 ];

@@ -2,7 +2,7 @@ import { regionCovers } from '../../../adapters/queries/region-scope.ts';
 import { caseScopeOf } from '../auth/policy.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import { staffOf, type RouteRegistry } from '../routing/route-registry.ts';
-import { positionOfEventId, replayFeed, type FeedFilter, type FeedMessage } from '../streams/outbox-feed.ts';
+import { positionOfEventId, replayFeed, type FeedFilter, type FeedMessage } from '../streams/feed.ts';
 import { sseStream, type Replay, type StreamOptions } from '../streams/sse-stream.ts';
 import type { StreamHub } from '../streams/stream-hub.ts';
 import type { ApiDeps } from '../api-deps.ts';
@@ -49,8 +49,8 @@ function resumeFrom(deps: ApiDeps, lastEventId: string | undefined, filter: Feed
 }
 
 const resumeNote = {
-  zh: '先发送 ready 事件；事件 id 为该消息在发件箱中的位置。重连时带 Last-Event-ID 可按顺序补发错过的事件（只含本范围、不重复），无法续传时先发送 resync 事件。',
-  en: 'Sends `ready` first; the event id is the position of the message in the outbox. Reconnecting with Last-Event-ID replays what was missed, in order, within scope and without repeats, or sends `resync` when it cannot.',
+  zh: '先发送 ready 事件；事件 id 为该消息在推送序列中的位置。重连时带 Last-Event-ID 可按顺序补发错过的事件（只含本范围、不重复），无法续传时先发送 resync 事件。',
+  en: 'Sends `ready` first; the event id is the position of the message in the feed. Reconnecting with Last-Event-ID replays what was missed, in order, within scope and without repeats, or sends `resync` when it cannot.',
 };
 
 /** Live progress over SSE: one case, a department's tasks, the alerts in scope. */

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { maskStrings } from '../views/mask.ts';
-import type { FeedMessage } from './outbox-feed.ts';
+import type { FeedMessage } from './feed.ts';
 import type { StreamHub } from './stream-hub.ts';
 
 /** Seconds between keep-alive comments, so proxies do not close an idle stream. */
