@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { instantText } from '../storage/instant-text.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 /** The hash algorithm recorded on every row: SM3 (GB/T 32905-2016), 256 bits, lower-case hex. */
@@ -42,7 +43,7 @@ export function auditCanonical(row: AuditHashInput): AuditCanonical {
   }
   const actor = canonicalJson(row.actor);
   const payload = canonicalJson(row.payload);
-  const occurredAt = new Date(row.occurredAt).toISOString();
+  const occurredAt = instantText(row.occurredAt);
   return {
     actor,
     payload,

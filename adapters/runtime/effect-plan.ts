@@ -52,7 +52,6 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
   const tasks = new Map<string, TaskState | TaskClose>();
   const alerts: AlertRow[] = [];
   const outbox: OutboxRow[] = [];
-  const key = () => `${instanceId}:${seq}:${outbox.length}`;
   for (const effect of effects) {
     switch (effect.type) {
       case 'arm-timer':
@@ -77,11 +76,11 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
         if (alert.due !== undefined) row.dueAt = alert.due;
         if (alert.escalateTo !== undefined) row.escalateTo = alert.escalateTo;
         alerts.push(row);
-        outbox.push({ idempotencyKey: key(), topic: 'alert', payload: { instanceId, seq, ...alert, alertId: row.id } });
+        outbox.push({ idempotencyKey: `${instanceId}:${seq}:${outbox.length}`, topic: 'alert', payload: { instanceId, seq, ...alert, alertId: row.id } });
         break;
       }
       case 'notify':
-        outbox.push({ idempotencyKey: key(), topic: 'notify', payload: { instanceId, seq, ...effect } });
+        outbox.push({ idempotencyKey: `${instanceId}:${seq}:${outbox.length}`, topic: 'notify', payload: { instanceId, seq, ...effect } });
         break;
       case 'clock':
       case 'outcome':

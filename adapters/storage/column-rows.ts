@@ -1,3 +1,4 @@
+import { instantText } from './instant-text.ts';
 import { quoteArrayElement } from './sql-array.ts';
 
 /** PostgreSQL types a `ColumnRows` column can carry. */
@@ -21,7 +22,7 @@ function element(type: ColumnType, v: string | number | null): string {
     case 'text':
       return quoteArrayElement(v as string);
     case 'timestamptz':
-      return new Date(v as number).toISOString();
+      return instantText(v as number);
     case 'integer':
     case 'smallint':
       if (!Number.isInteger(v)) throw new TypeError(`整数列的值无效 not an integer: ${String(v)}`);
@@ -33,6 +34,8 @@ function element(type: ColumnType, v: string | number | null): string {
   }
 }
 
+const isJson = (type: ColumnType) => type === 'json' || type === 'jsonb';
+
 /**
  * Rows for a set-based write, kept column by column: each scalar column goes to PostgreSQL as
  * one array literal and each JSON column as one JSON array, and `rowsFrom` turns them back into
@@ -42,13 +45,18 @@ function element(type: ColumnType, v: string | number | null): string {
  * column, so the statement text, and its prepared plan, does not depend on the row count.
  */
 export class ColumnRows<S extends ColumnSpec> {
-  readonly #spec: S;
+  readonly #types: ColumnType[];
+  readonly #json: boolean[];
   readonly #values: string[][];
+  /** The row being encoded: every value is encoded before any is kept, so a refused row leaves the columns aligned. */
+  readonly #row: string[];
   #length = 0;
 
   constructor(spec: S) {
-    this.#spec = spec;
+    this.#types = spec.map(([, type]) => type);
+    this.#json = this.#types.map(isJson);
     this.#values = spec.map(() => []);
+    this.#row = spec.map(() => '');
   }
 
   get length(): number {
@@ -58,21 +66,19 @@ export class ColumnRows<S extends ColumnSpec> {
   /** Appends one row, its values in the spec's column order. */
   add(...row: RowValues<S>): void {
     const values = row as unknown as Array<string | number | null>;
-    // Every value is encoded before any is kept, so a refused row leaves the columns aligned.
-    const encoded = this.#spec.map(([, type], i) => {
+    const types = this.#types;
+    const encoded = this.#row;
+    for (let i = 0; i < types.length; i++) {
       const v = values[i] ?? null;
-      return type === 'json' || type === 'jsonb' ? (v as string) : element(type, v);
-    });
-    encoded.forEach((e, i) => (this.#values[i] as string[]).push(e));
+      encoded[i] = this.#json[i] ? (v as string) : element(types[i] as ColumnType, v);
+    }
+    for (let i = 0; i < types.length; i++) (this.#values[i] as string[]).push(encoded[i] as string);
     this.#length += 1;
   }
 
   /** One parameter per column, in the spec's order, as `rowsFrom` numbers them. */
   parameters(): string[] {
-    return this.#spec.map(([, type], i) => {
-      const values = this.#values[i] as string[];
-      return type === 'json' || type === 'jsonb' ? `[${values.join(',')}]` : `{${values.join(',')}}`;
-    });
+    return this.#values.map((values, i) => (this.#json[i] ? `[${values.join(',')}]` : `{${values.join(',')}}`));
   }
 }
 
@@ -87,7 +93,7 @@ export function rowsFrom(spec: ColumnSpec, alias: string, first: number): string
   const jsonNames: string[] = [];
   spec.forEach(([name, type], i) => {
     const param = `$${first + i}`;
-    if (type === 'json' || type === 'jsonb') {
+    if (isJson(type)) {
       jsons.push(`${type}_array_elements(cast(${param} as ${type}))`);
       jsonNames.push(name);
     } else {

@@ -57,7 +57,15 @@ function reasonFor(defn: CompiledDefinition, active: Set<string>, def: ClockDef)
  * Moves every clock to the status the new configuration implies — start, pause, resume, stop, or
  * restart for step clocks whose state was re-entered — and keeps their timers in step. Mutates `snap`.
  */
-export function updateClocks(defn: CompiledDefinition, snap: InstanceSnapshot, active: Set<string>, entered: Set<string>, backdate: Set<string>, now: number, effects: Effect[]): void {
+export function updateClocks(
+  defn: CompiledDefinition,
+  snap: InstanceSnapshot,
+  active: Set<string>,
+  entered: ReadonlySet<string>,
+  backdate: ReadonlySet<string>,
+  now: number,
+  effects: Effect[],
+): void {
   for (const def of defn.clocks) {
     let state = snap.clocks[def.name] ?? newClock(def);
     const runs = def.runsIn.some((s) => active.has(s));

@@ -20,19 +20,20 @@ interface ActionObject {
   params?: Record<string, unknown>;
 }
 
+function addStates(v: unknown, out: Set<string>): void {
+  if (typeof v === 'string') out.add(v);
+  else if (v && typeof v === 'object') {
+    for (const key of Object.keys(v)) {
+      out.add(key);
+      addStates((v as Record<string, unknown>)[key], out);
+    }
+  }
+}
+
 /** All state names active in an XState state value. */
 export function activeStates(value: InstanceSnapshot['value'] | undefined): Set<string> {
   const out = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') out.add(v);
-    else if (v && typeof v === 'object') {
-      for (const [key, child] of Object.entries(v)) {
-        out.add(key);
-        walk(child);
-      }
-    }
-  };
-  walk(value);
+  addStates(value, out);
   return out;
 }
 

@@ -40,8 +40,6 @@ export function makeScope(defn: CompiledDefinition, snap: InstanceSnapshot, acto
 
 /** Brings clocks and finished instances up to date after the machine moved. Mutates `snap`. */
 function settle(defn: CompiledDefinition, snap: InstanceSnapshot, moves: MachineMove[], now: number, effects: Effect[]): void {
-  const entered = new Set(moves.flatMap((m) => [...m.entered]));
-  const backdate = new Set(moves.flatMap((m) => [...m.backdate]));
   if (snap.status === 'done') {
     stopAllClocks(defn, snap, now, effects);
     snap.endedAt = now;
@@ -55,7 +53,17 @@ function settle(defn: CompiledDefinition, snap: InstanceSnapshot, moves: Machine
     }
     return;
   }
+  const entered = union(moves.map((m) => m.entered));
+  const backdate = union(moves.map((m) => m.backdate));
   updateClocks(defn, snap, activeStates(snap.value), entered, backdate, now, effects);
+}
+
+/** The union of `sets` (read only: one set is returned as it is). */
+function union(sets: ReadonlyArray<ReadonlySet<string>>): ReadonlySet<string> {
+  if (sets.length === 1) return sets[0] as ReadonlySet<string>;
+  const all = new Set<string>();
+  for (const set of sets) for (const x of set) all.add(x);
+  return all;
 }
 
 /**
