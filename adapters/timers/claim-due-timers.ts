@@ -55,14 +55,16 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
            p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot,
            p.version, p.audit_head, p.instance_region
     from gone as g join picked as p on p.instance_id = g.instance_id and p.timer_id = g.timer_id`.execute(trx);
-  const claimed = rows
-    .map((r) => ({ row: r, timer: toClaimed(r) }))
-    .sort((a, b) => a.timer.dueAt - b.timer.dueAt || a.timer.fireOrder - b.timer.fireOrder);
+  const timers = rows.map(toClaimed);
+  const order = timers.map((_, i) => i).sort((a, b) => timers[a]!.dueAt - timers[b]!.dueAt || timers[a]!.fireOrder - timers[b]!.fireOrder);
   const seen = new Set<string>();
-  return claimed.map(({ row, timer }) => {
-    if (seen.has(timer.instanceId)) return timer;
-    seen.add(timer.instanceId);
-    return { ...timer, instance: toLoaded(row) };
+  return order.map((i) => {
+    const timer = timers[i]!;
+    if (!seen.has(timer.instanceId)) {
+      seen.add(timer.instanceId);
+      timer.instance = toLoaded(rows[i]!);
+    }
+    return timer;
   });
 }
 

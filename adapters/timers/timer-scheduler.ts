@@ -40,14 +40,11 @@ export interface TimerBatch {
 
 /** The runtime commands that fire claimed timers (each instance's locked row passed along with its first). */
 export function timerCommands(claimed: readonly ClaimedTimer[]): TimerCommand[] {
-  return claimed.map((t) => ({
-    kind: 'timer',
-    instanceId: t.instanceId,
-    timerId: t.timerId,
-    dueAt: t.dueAt,
-    firedAt: t.firedAt,
-    ...(t.instance ? { loaded: t.instance } : {}),
-  }));
+  return claimed.map((t) => {
+    const command: TimerCommand = { kind: 'timer', instanceId: t.instanceId, timerId: t.timerId, dueAt: t.dueAt, firedAt: t.firedAt };
+    if (t.instance) command.loaded = t.instance;
+    return command;
+  });
 }
 
 /** A batch with nothing in it, to add batches to. */
