@@ -131,8 +131,10 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
   }
 
   /**
-   * Runs batches (`concurrency` lanes at a time) until they come back short: everything due now
-   * has fired. Each lane's claims grow from `FIRST_CLAIM` to the batch size.
+   * Runs batches (`concurrency` lanes at a time) until each lane's claim finds nothing: everything
+   * due now has fired (but timers of an instance a command holds, picked up by the next poll).
+   * Each lane's claims grow from `FIRST_CLAIM` to the batch size. A claim that comes back short is
+   * no sign of the end: rows it found due may have been fired meanwhile by another lane.
    */
   drain(): Promise<TimerBatch> {
     return this.#drain(() => false);
@@ -146,7 +148,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
       for (let limit = Math.min(FIRST_CLAIM, batchSize); ; limit = Math.min(limit * 4, batchSize)) {
         const b = await this.runOnce(limit);
         addBatch(total, b);
-        if (b.claimed < limit || stopped()) return;
+        if (b.claimed === 0 || stopped()) return;
       }
     };
     await Promise.all(Array.from({ length: this.#options.concurrency }, lane));

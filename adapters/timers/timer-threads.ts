@@ -88,7 +88,7 @@ export class TimerThreads extends EventEmitter<TimerSchedulerEvents> {
   }
 
   /**
-   * Every thread drains (its lanes claim until a claim comes back short): resolves when everything
+   * Every thread drains (its lanes claim until a claim finds nothing): resolves when everything
    * due now has fired, with the threads' totals. @throws a thread's error, once all have finished.
    */
   async drain(): Promise<TimerBatch> {
