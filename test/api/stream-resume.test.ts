@@ -204,31 +204,47 @@ describe('the feed order on PostgreSQL, with transactions committing out of orde
       .values({ idempotency_key: `${instanceId}:${seq}:0`, instance_id: instanceId, region: '520000', topic: 'instance.changed', payload: JSON.stringify({ seq }) })
       .execute();
 
+  /** Runs `write` in a transaction of the second node that stays open (its feed positions drawn) until `commit()`. */
+  async function keptOpen(write: (trx: Transaction<Database>) => Promise<unknown>): Promise<{ commit(): Promise<void> }> {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const drawn = new Promise<void>((resolve) => (written = resolve));
+    const done = writer.db.transaction().execute(async (trx) => {
+      await write(trx);
+      written();
+      await released;
+    });
+    await Promise.race([drawn, done]);
+    return {
+      async commit() {
+        release();
+        await done;
+      },
+    };
+  }
+
+  /** The stream's next event, once the hub has been seen holding it back for a position still missing. */
+  async function heldBack(sse: Stream): Promise<{ first: Promise<SseEvent> }> {
+    let handedOn = false;
+    const first = sse.next().finally(() => (handedOn = true));
+    await until(() => h.api.streams.holding !== undefined || handedOn);
+    expect(handedOn).toBe(false);
+    return { first };
+  }
+
   it('holds a later message back until an earlier one commits, and passes over one rolled back', async () => {
     const caseId = await caseAt(h, 'received');
     const sse = await open(h, '/api/v1/streams/tasks', h.token('window'));
     const wake = () => h.store.bus.publish({ topic: 'wake', key: randomUUID(), instanceId: caseId, region: '520000', payload: {} });
 
     // The earlier position is drawn in a transaction that stays open while a later one commits.
-    let releaseEarly!: () => void;
-    const released = new Promise<void>((resolve) => (releaseEarly = resolve));
-    let drawn!: () => void;
-    const positionDrawn = new Promise<void>((resolve) => (drawn = resolve));
-    const early = writer.db.transaction().execute(async (trx) => {
-      await insertRow(trx, caseId, 10);
-      drawn();
-      await released;
-    });
-    await positionDrawn;
+    const early = await keptOpen((trx) => insertRow(trx, caseId, 10));
     await h.store.db.transaction().execute((trx) => insertRow(trx, caseId, 11));
     await wake();
     // The hub sees the gap and waits for the open transaction rather than handing on seq 11.
-    let handedOn = false;
-    const first = sse.next().finally(() => (handedOn = true));
-    await until(() => h.api.streams.holding !== undefined || handedOn);
-    expect(handedOn).toBe(false);
-    releaseEarly();
-    await early;
+    const { first } = await heldBack(sse);
+    await early.commit();
     await wake();
     expect([data(await first)['seq'], data(await sse.next())['seq']]).toEqual([10, 11]);
 
@@ -252,25 +268,12 @@ describe('the feed order on PostgreSQL, with transactions committing out of orde
     const early = await caseAt(h, 'received');
     const late = await caseAt(h, 'received');
     const sse = await open(h, '/api/v1/streams/tasks', h.token('window'));
-    let releaseEarly!: () => void;
-    const released = new Promise<void>((resolve) => (releaseEarly = resolve));
-    let drawn!: () => void;
-    const positionDrawn = new Promise<void>((resolve) => (drawn = resolve));
     // The earlier feed position is the audit row (no outbox row) of a command whose transaction stays open.
-    const held = writer.db.transaction().execute(async (trx) => {
-      await h.runtime.send(early, 'note', { actor: actor('window'), payload: { text: '先' }, trx });
-      drawn();
-      await released;
-    });
-    await positionDrawn;
+    const held = await keptOpen((trx) => h.runtime.send(early, 'note', { actor: actor('window'), payload: { text: '先' }, trx }));
     await h.runtime.send(late, 'note', { actor: actor('window'), payload: { text: '后' } });
     h.api.streams.wake();
-    let handedOn = false;
-    const first = sse.next().finally(() => (handedOn = true));
-    await until(() => h.api.streams.holding !== undefined || handedOn);
-    expect(handedOn).toBe(false);
-    releaseEarly();
-    await held;
+    const { first } = await heldBack(sse);
+    await held.commit();
     h.api.streams.wake();
     const events = [await first, await sse.next()];
     expect(events.map((e) => [e.event, data(e)['instanceId'], data(e)['seq'], data(e)['to'], data(e)['status']])).toEqual([

@@ -2,7 +2,7 @@ import { regionCovers } from '../../../adapters/queries/region-scope.ts';
 import { caseScopeOf } from '../auth/policy.ts';
 import type { StaffPrincipal } from '../auth/principal.ts';
 import { staffOf, type RouteRegistry } from '../routing/route-registry.ts';
-import { positionOfEventId, replayFeed, type FeedFilter, type FeedMessage } from '../streams/feed.ts';
+import { CASE_CHANGED, positionOfEventId, replayFeed, type FeedFilter, type FeedMessage } from '../streams/feed.ts';
 import { sseStream, type Replay, type StreamOptions } from '../streams/sse-stream.ts';
 import type { StreamHub } from '../streams/stream-hub.ts';
 import type { ApiDeps } from '../api-deps.ts';
@@ -94,8 +94,8 @@ export function registerStreamRoutes(routes: RouteRegistry, hub: StreamHub): voi
     },
     (ctx) => {
       const principal = staffOf(ctx);
-      const accepts = (m: FeedMessage) => m.topic === 'instance.changed' && concernsDepartment(principal, m);
-      const filter: FeedFilter = { topic: 'instance.changed', region: principal.region, department: { name: principal.department, orTaskHolder: true } };
+      const accepts = (m: FeedMessage) => m.topic === CASE_CHANGED && concernsDepartment(principal, m);
+      const filter: FeedFilter = { topic: CASE_CHANGED, region: principal.region, department: { name: principal.department, orTaskHolder: true } };
       return sseStream(ctx.c, {
         hub,
         accepts,
