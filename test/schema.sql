@@ -478,7 +478,7 @@ create table timers (
   last_error text,
   constraint timers_pkey PRIMARY KEY (instance_id, timer_id)
 );
-CREATE INDEX timers_due_at ON timers USING btree (due_at, fire_order);
+CREATE INDEX timers_due_at ON timers USING btree (due_at, fire_order, instance_id);
 
 create sequence alert_acknowledgements_id_seq;
 create sequence feed_position;

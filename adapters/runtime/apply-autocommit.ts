@@ -7,7 +7,7 @@ import { planRound, roundQuery, type PlannedCommand } from './apply-round.ts';
 import type { Command, CommandOutcome } from './commands.ts';
 import type { LoadedInstance } from './loaded-instance.ts';
 import { loadRound, loadVersions, type RoundInputs } from './load-round.ts';
-import { roundRecords } from './round-records.ts';
+import { emptyRoundRecords } from './round-records.ts';
 import { isTransientDatabaseError, splitRounds } from './round-retry.ts';
 import { writeRound } from './write-round.ts';
 
@@ -49,18 +49,19 @@ async function runRound(db: Kysely<Database>, commands: readonly Command[], inde
       else if (c.kind !== 'start' || c.businessKey !== undefined) fresh.add(i);
     }
     const inputs = await readRound(db, commands, pending, fresh, cached, ctx);
-    const plans = await planRound(db, commands, pending, inputs, outcomes, ctx);
+    const records = emptyRoundRecords();
+    const plans = await planRound(db, commands, pending, inputs, outcomes, ctx, records, true);
     ctx.receipts.add(inputs.receiptNumbers);
     if (plans.length === 0) return;
-    await ctx.partitions.ensure(db, plans.map((p) => p.plan.now));
+    await ctx.partitions.ensure(db, plans.map((p) => p.now));
     let updated: Set<string>;
     try {
-      updated = new Set((await writeRound(db, roundRecords(plans.map((p) => p.plan)))).updated);
+      updated = new Set((await writeRound(db, records)).updated);
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isTransientDatabaseError(error)) throw error;
-      for (const { index, plan } of plans) {
+      for (const { index, instanceId } of plans) {
         fresh.add(index);
-        ctx.cache.delete(plan.instanceId);
+        ctx.cache.delete(instanceId);
       }
       pending = plans.map((p) => p.index);
       continue;
@@ -106,12 +107,12 @@ async function readRound(
  */
 function settleRound(plans: readonly PlannedCommand[], updated: ReadonlySet<string>, fresh: Set<number>, outcomes: CommandOutcome[], ctx: ApplyContext): number[] {
   const again: number[] = [];
-  for (const { index, plan } of plans) {
-    if (plan.insert || updated.has(plan.instanceId)) {
-      outcomes[index] = { ok: true, result: plan.result };
-      ctx.cache.set(committedRow(plan));
+  for (const { index, instanceId, expectedVersion, result, committed } of plans) {
+    if (expectedVersion === undefined || updated.has(instanceId)) {
+      outcomes[index] = { ok: true, result };
+      if (committed) ctx.cache.set(committed);
     } else {
-      ctx.cache.delete(plan.instanceId);
+      ctx.cache.delete(instanceId);
       if (!fresh.has(index)) {
         fresh.add(index);
         again.push(index);
@@ -122,26 +123,8 @@ function settleRound(plans: readonly PlannedCommand[], updated: ReadonlySet<stri
 }
 
 async function refuseLost(db: Kysely<Database>, lost: readonly PlannedCommand[], outcomes: CommandOutcome[]): Promise<void> {
-  const current = await loadVersions(db, lost.map((l) => l.plan.instanceId));
-  for (const { index, plan } of lost) {
-    outcomes[index] = { ok: false, error: new ConflictError(plan.instanceId, plan.expectedVersion ?? 0, current.get(plan.instanceId) ?? 0) };
+  const current = await loadVersions(db, lost.map((l) => l.instanceId));
+  for (const { index, instanceId, expectedVersion } of lost) {
+    outcomes[index] = { ok: false, error: new ConflictError(instanceId, expectedVersion ?? 0, current.get(instanceId) ?? 0) };
   }
-}
-
-/** The instance row as the command's write left it. */
-function committedRow(plan: PlannedCommand['plan']): LoadedInstance {
-  const { snapshot } = plan;
-  return {
-    id: plan.instanceId,
-    definitionId: snapshot.definition.id,
-    definitionVersion: snapshot.definition.version,
-    region: plan.region,
-    department: plan.department,
-    receiptNo: plan.result.receiptNo,
-    status: snapshot.status,
-    outcome: snapshot.outcome ?? null,
-    snapshot,
-    version: plan.audit.seq,
-    auditHead: plan.audit.hash,
-  };
 }

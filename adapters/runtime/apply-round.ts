@@ -3,20 +3,26 @@ import { AdapterError } from '../errors.ts';
 import type { Database, Executor } from '../storage/database.ts';
 import type { ApplyContext } from './apply-commands.ts';
 import type { Command, CommandOutcome, CommandResult } from './commands.ts';
-import type { LoadedInstance } from './loaded-instance.ts';
+import { parseStored, type LoadedInstance } from './loaded-instance.ts';
 import { formatReceiptNo, loadRound, loadVersions, type RoundInputs, type RoundQuery } from './load-round.ts';
 import { planCommand, type CommandPlan } from './plan-command.ts';
-import { roundRecords } from './round-records.ts';
+import { addPlan, emptyRoundRecords, type RoundRecords } from './round-records.ts';
 import { RoundRetry } from './round-retry.ts';
 import { storedOutcome } from './stored-outcome.ts';
 import { writeRound } from './write-round.ts';
 
 const keyOf = (c: Command) => (c.kind !== 'timer' ? c.idempotencyKey : undefined);
 
-/** A command's plan and its index in the batch. */
+/** A command of a round that will write, as the round keeps it once its rows are laid out. */
 export interface PlannedCommand {
   index: number;
-  plan: CommandPlan;
+  instanceId: string;
+  /** The version the write checks (sends and timers); none for a start. */
+  expectedVersion?: number;
+  now: number;
+  result: CommandResult;
+  /** The instance row as the write will leave it, when the round was asked to remember it. */
+  committed?: LoadedInstance;
 }
 
 /**
@@ -37,19 +43,18 @@ export async function applyRound(
 ): Promise<void> {
   const round = indexes.map((i) => commands[i] as Command);
   const inputs = await loadRound(trx, roundQuery(round.filter((c) => c.kind !== 'timer' || !c.loaded)));
-  for (const c of round) if (c.kind === 'timer' && c.loaded) inputs.instances.set(c.instanceId, c.loaded);
-  const plans = await planRound(trx, commands, indexes, inputs, outcomes, ctx);
-  if (plans.length === 0) return;
-  await ctx.partitions.ensure(trx, plans.map((p) => p.plan.now));
-  const records = roundRecords(plans.map((p) => p.plan));
+  const records = emptyRoundRecords();
+  const planned = await planRound(trx, commands, indexes, inputs, outcomes, ctx, records);
+  if (planned.length === 0) return;
+  await ctx.partitions.ensure(trx, planned.map((p) => p.now));
   const written = await writeRound(trx, records);
   if (written.updated.length < records.updates.length) {
     const updated = new Set(written.updated);
-    const lost = plans.filter(({ plan }) => plan.expectedVersion !== undefined && !updated.has(plan.instanceId));
-    const current = await loadVersions(trx, lost.map((l) => l.plan.instanceId));
-    throw new RoundRetry(new Map(lost.map(({ index, plan }) => [index, { expected: plan.expectedVersion ?? 0, current: current.get(plan.instanceId) ?? 0 }])));
+    const lost = planned.filter((p) => p.expectedVersion !== undefined && !updated.has(p.instanceId));
+    const current = await loadVersions(trx, lost.map((l) => l.instanceId));
+    throw new RoundRetry(new Map(lost.map(({ index, instanceId, expectedVersion }) => [index, { expected: expectedVersion ?? 0, current: current.get(instanceId) ?? 0 }])));
   }
-  for (const { index, plan } of plans) outcomes[index] = { ok: true, result: plan.result };
+  for (const { index, result } of planned) outcomes[index] = { ok: true, result };
 }
 
 /** What a round of `commands` reads: their idempotency keys, instances, business keys, receipt numbers. */
@@ -63,10 +68,14 @@ export function roundQuery(round: readonly Command[]): RoundQuery {
 }
 
 /**
- * Runs the engine for each command of a round against what was read, and returns the plans
- * of those that will write. Commands answered from a stored idempotency key, refused (engine,
- * unknown instance, business key taken) or stale (timers) get their outcome here.
+ * Runs the engine for each command of a round against what was read, lays out the rows of
+ * those that will write into `records` (each as soon as it is planned, so the plans' objects
+ * die young) and returns them. Commands answered from a stored idempotency key, refused
+ * (engine, unknown instance, business key taken) or stale (timers) get their outcome here.
  * Receipt numbers are taken from the front of `inputs.receiptNumbers`, one per start.
+ *
+ * @param remember also keep each instance row as the write will leave it (`committed`).
+ * @throws TypeError when a planned row cannot be encoded: `records` is then not to be written.
  */
 export async function planRound(
   executor: Executor,
@@ -75,9 +84,11 @@ export async function planRound(
   inputs: RoundInputs,
   outcomes: CommandOutcome[],
   ctx: ApplyContext,
+  records: RoundRecords,
+  remember = false,
 ): Promise<PlannedCommand[]> {
   const now = ctx.now();
-  const plans: PlannedCommand[] = [];
+  const planned: PlannedCommand[] = [];
   for (const i of indexes) {
     const c = commands[i] as Command;
     const key = keyOf(c);
@@ -86,20 +97,47 @@ export async function planRound(
       outcomes[i] = storedOutcome(c, first);
       continue;
     }
+    let plan: CommandPlan | 'stale';
     try {
-      const row = inputs.instances.get(c.instanceId);
+      const row = c.kind === 'timer' && c.loaded ? parseStored(c.loaded) : inputs.instances.get(c.instanceId);
       checkCommand(c, row, inputs.takenBusinessKeys);
       const receipt = c.kind === 'start' ? inputs.receiptNumbers.shift() : undefined;
       const definition = c.kind === 'start' ? c.definition : await ctx.registry.resolve(executor, row?.definitionId ?? '', row?.definitionVersion ?? 0);
       const receiptNo = receipt !== undefined ? formatReceiptNo(receipt, now) : undefined;
-      const plan = planCommand(ctx.engine, c, definition, row, c.kind === 'timer' ? c.firedAt : now, receiptNo);
-      if (plan === 'stale') outcomes[i] = { ok: true, result: skippedResult(c.instanceId, row) };
-      else plans.push({ index: i, plan });
+      plan = planCommand(ctx.engine, c, definition, row, c.kind === 'timer' ? c.firedAt : now, receiptNo);
+      if (plan === 'stale') {
+        outcomes[i] = { ok: true, result: skippedResult(c.instanceId, row) };
+        continue;
+      }
     } catch (error) {
       outcomes[i] = { ok: false, error };
+      continue;
     }
+    addPlan(records, plan);
+    const p: PlannedCommand = { index: i, instanceId: plan.instanceId, now: plan.now, result: plan.result };
+    if (plan.expectedVersion !== undefined) p.expectedVersion = plan.expectedVersion;
+    if (remember) p.committed = committedRow(plan);
+    planned.push(p);
   }
-  return plans;
+  return planned;
+}
+
+/** The instance row as a plan's write leaves it. */
+function committedRow(plan: CommandPlan): LoadedInstance {
+  const { snapshot } = plan;
+  return {
+    id: plan.instanceId,
+    definitionId: snapshot.definition.id,
+    definitionVersion: snapshot.definition.version,
+    region: plan.region,
+    department: plan.department,
+    receiptNo: plan.result.receiptNo,
+    status: snapshot.status,
+    outcome: snapshot.outcome ?? null,
+    snapshot,
+    version: plan.audit.seq,
+    auditHead: plan.audit.hash,
+  };
 }
 
 /** Refusals that need no engine: unknown instance, business key already used. */

@@ -1,5 +1,5 @@
 import type { Actor, CompiledDefinition } from './engine-port.ts';
-import type { LoadedInstance } from './loaded-instance.ts';
+import type { StoredInstance } from './loaded-instance.ts';
 
 /** A user event as a caller sends it: the event name and its payload. The actor is passed beside it. */
 export interface UserEventInput {
@@ -40,7 +40,7 @@ export interface TimerCommand {
   /** Database clock at the claim, epoch ms: the event's `now`. */
   firedAt: number;
   /** The instance row as the claim locked it, when the claim read it (saves a read). */
-  loaded?: LoadedInstance;
+  loaded?: StoredInstance;
 }
 
 export type Command = StartCommand | SendCommand | TimerCommand;

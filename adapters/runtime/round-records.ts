@@ -123,9 +123,9 @@ export interface RoundRecords {
   outbox: ColumnRows<typeof OUTBOX>;
 }
 
-/** Lays out every row of a round's plans (an instance appears in at most one plan). Pure. */
-export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
-  const r: RoundRecords = {
+/** A round's tables with no rows yet, for `addPlan`. */
+export function emptyRoundRecords(): RoundRecords {
+  return {
     starts: new ColumnRows(STARTS),
     updates: new ColumnRows(UPDATES),
     keys: new ColumnRows(KEYS),
@@ -137,51 +137,65 @@ export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
     alerts: new ColumnRows(ALERTS),
     outbox: new ColumnRows(OUTBOX),
   };
-  for (const p of plans) {
-    const id = p.instanceId;
-    const at = p.now;
-    const { status } = p.snapshot;
-    const outcome = p.snapshot.outcome ?? null;
-    const a = p.audit;
-    if (p.insert) {
-      const { definitionId, definitionVersion, businessKey, receiptNo } = p.insert;
-      r.starts.add(id, definitionId, definitionVersion, p.region, p.department, businessKey, receiptNo, status, outcome, a.hash, at, JSON.stringify(p.snapshot));
-    } else {
-      r.updates.add(id, p.expectedVersion ?? null, a.seq, status, outcome, a.hash, at, JSON.stringify(p.snapshot));
-    }
-    const c = p.command;
-    if (c.kind !== 'timer' && c.idempotencyKey) {
-      const { duplicate: _omitted, ...result } = p.result;
-      r.keys.add(c.idempotencyKey, id, c.kind, p.region, JSON.stringify(result));
-    }
-    r.audit.add(id, a.seq, a.region, a.type, a.occurredAt, a.prevHash, a.hash, a.hashAlg, a.actorJson, a.payloadJson);
-    const e = p.effects;
-    for (const timerId of e.cancel) r.cancels.add(id, timerId);
-    for (const t of e.arm) r.arms.add(id, t.timerId, t.clock, t.dueAt, t.order, p.region, at);
-    for (const t of e.openTasks) {
-      r.openTasks.add(
-        id,
-        t.id,
-        t.state,
-        t.role,
-        t.department,
-        p.region,
-        t.mode,
-        t.claimedBy ?? null,
-        t.delegatedTo ?? null,
-        t.openedAt,
-        t.limitDue ?? null,
-        at,
-        JSON.stringify(t.title),
-        JSON.stringify(t.assignees),
-        JSON.stringify(t),
-      );
-    }
-    for (const t of e.closeTasks) r.closeTasks.add(id, t.taskId, t.reason, at);
-    for (const x of e.alerts) {
-      r.alerts.add(x.id, id, a.seq, p.region, p.department, x.level, x.clock ?? null, x.rung ?? null, x.dueAt ?? null, x.escalateTo ?? null, at, JSON.stringify(x.message));
-    }
-    for (const o of e.outbox) r.outbox.add(o.idempotencyKey, id, p.region, o.topic, JSON.stringify(o.payload));
-  }
+}
+
+/** Lays out every row of a round's plans (an instance appears in at most one plan). Pure. */
+export function roundRecords(plans: readonly CommandPlan[]): RoundRecords {
+  const r = emptyRoundRecords();
+  for (const p of plans) addPlan(r, p);
   return r;
+}
+
+/**
+ * Lays out the rows of one plan into `r`. A round lays out each plan as soon as it is made, so
+ * that the plan's objects die young: only the encoded rows stay until the write.
+ *
+ * @throws TypeError when a value cannot be encoded; `r` may then hold part of the plan's rows,
+ *   so the round must not be written.
+ */
+export function addPlan(r: RoundRecords, p: CommandPlan): void {
+  const id = p.instanceId;
+  const at = p.now;
+  const { status } = p.snapshot;
+  const outcome = p.snapshot.outcome ?? null;
+  const a = p.audit;
+  if (p.insert) {
+    const { definitionId, definitionVersion, businessKey, receiptNo } = p.insert;
+    r.starts.add(id, definitionId, definitionVersion, p.region, p.department, businessKey, receiptNo, status, outcome, a.hash, at, JSON.stringify(p.snapshot));
+  } else {
+    r.updates.add(id, p.expectedVersion ?? null, a.seq, status, outcome, a.hash, at, JSON.stringify(p.snapshot));
+  }
+  const c = p.command;
+  if (c.kind !== 'timer' && c.idempotencyKey) {
+    const { duplicate: _omitted, ...result } = p.result;
+    r.keys.add(c.idempotencyKey, id, c.kind, p.region, JSON.stringify(result));
+  }
+  r.audit.add(id, a.seq, a.region, a.type, a.occurredAt, a.prevHash, a.hash, a.hashAlg, a.actorJson, a.payloadJson);
+  const e = p.effects;
+  for (const timerId of e.cancel) r.cancels.add(id, timerId);
+  for (const t of e.arm) r.arms.add(id, t.timerId, t.clock, t.dueAt, t.order, p.region, at);
+  for (const t of e.openTasks) {
+    r.openTasks.add(
+      id,
+      t.id,
+      t.state,
+      t.role,
+      t.department,
+      p.region,
+      t.mode,
+      t.claimedBy ?? null,
+      t.delegatedTo ?? null,
+      t.openedAt,
+      t.limitDue ?? null,
+      at,
+      JSON.stringify(t.title),
+      JSON.stringify(t.assignees),
+      JSON.stringify(t),
+    );
+  }
+  for (const t of e.closeTasks) r.closeTasks.add(id, t.taskId, t.reason, at);
+  for (const x of e.alerts) {
+    r.alerts.add(x.id, id, a.seq, p.region, p.department, x.level, x.clock ?? null, x.rung ?? null, x.dueAt ?? null, x.escalateTo ?? null, at, JSON.stringify(x.message));
+  }
+  for (const o of e.outbox) r.outbox.add(o.idempotencyKey, id, p.region, o.topic, JSON.stringify(o.payload));
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/database.ts';
 import { PREPARED } from '../storage/prepared-statements.ts';
-import type { LoadedInstance } from '../runtime/loaded-instance.ts';
+import type { StoredInstance } from '../runtime/loaded-instance.ts';
 
 /** A due timer taken off the table by this transaction. */
 export interface ClaimedTimer {
@@ -18,17 +18,17 @@ export interface ClaimedTimer {
    * The instance row as locked by the claim, on the first of its timers in the batch (the
    * later ones fire after that one has changed it, so they read it again).
    */
-  instance?: LoadedInstance;
+  instance?: StoredInstance;
 }
 
 /**
- * Takes up to `limit` due timers: deletes them and returns them, in due order (ties in the
- * order they were armed), each instance's row with its first timer. The claim locks instance
- * rows, not timer rows: timers of an instance locked by another claim or by a command in flight
- * are skipped (picked up next round), so a claim never waits and never deadlocks with a
- * command, and two claims never split one instance's same-instant timers between them (a
- * yellow card always fires before the expiry due with it). The claim belongs to `trx`: if it
- * rolls back, the timers are due again.
+ * Takes up to `limit` due timers: deletes them and returns them, in due order (an instance's
+ * timers due together by their `fire_order`, those of different instances by instance id), each
+ * instance's row with its first timer. The claim locks instance rows, not timer rows: timers of
+ * an instance locked by another claim or by a command in flight are skipped (picked up next
+ * round), so a claim never waits and never deadlocks with a command, and two claims never split
+ * one instance's same-instant timers between them (a yellow card always fires before the expiry
+ * due with it). The claim belongs to `trx`: if it rolls back, the timers are due again.
  *
  * @param at epoch ms to compare with; omitted, the database clock `now()` decides.
  */
@@ -41,10 +41,10 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
   // keeps the claim's cost proportional to the batch, not to the whole timer table.
   const { rows } = await sql<ClaimRow>`${PREPARED}with picked as (
       select t.ctid as row_address, t.instance_id, t.timer_id, i.definition_id, i.definition_version, i.department, i.receipt_no,
-             i.status, i.outcome, i.snapshot, i.version, i.audit_head, i.region as instance_region
+             i.status, i.outcome, cast(i.snapshot as text) as snapshot_json, i.version, i.audit_head, i.region as instance_region
       from timers as t join instances as i on i.id = t.instance_id
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
-      order by t.due_at, t.fire_order
+      order by t.due_at, t.fire_order, t.instance_id
       limit ${limit}
       for update of i skip locked),
     gone as (
@@ -52,20 +52,25 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
       returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts)
     select g.instance_id, g.timer_id, g.clock, g.region, g.due_at, g.fire_order, g.attempts,
            cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at,
-           p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot,
+           p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot_json,
            p.version, p.audit_head, p.instance_region
     from gone as g join picked as p on p.instance_id = g.instance_id and p.timer_id = g.timer_id`.execute(trx);
   const timers = rows.map(toClaimed);
-  const order = timers.map((_, i) => i).sort((a, b) => timers[a]!.dueAt - timers[b]!.dueAt || timers[a]!.fireOrder - timers[b]!.fireOrder);
+  const order = timers.map((_, i) => i).sort((a, b) => byDueOrder(timers[a]!, timers[b]!));
   const seen = new Set<string>();
   return order.map((i) => {
     const timer = timers[i]!;
     if (!seen.has(timer.instanceId)) {
       seen.add(timer.instanceId);
-      timer.instance = toLoaded(rows[i]!);
+      timer.instance = toStored(rows[i]!);
     }
     return timer;
   });
+}
+
+/** The order timers fire in, as the claim's index has it: due instant, rung, instance id. */
+function byDueOrder(a: ClaimedTimer, b: ClaimedTimer): number {
+  return a.dueAt - b.dueAt || a.fireOrder - b.fireOrder || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0);
 }
 
 /** A claimed timer's row as the claim statement returns it. */
@@ -84,7 +89,8 @@ export interface ClaimRow {
   receipt_no: string;
   status: string;
   outcome: string | null;
-  snapshot: LoadedInstance['snapshot'];
+  /** The stored snapshot's JSON text. */
+  snapshot_json: string;
   version: number;
   audit_head: string;
   instance_region: string;
@@ -103,8 +109,8 @@ function toClaimed(r: ClaimRow): ClaimedTimer {
   };
 }
 
-/** The instance columns of a claim row, as the runtime's loaded instance. */
-export function toLoaded(r: Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | 'attempts' | 'fired_at'>): LoadedInstance {
+/** The instance columns of a claim row, as the runtime takes them. */
+export function toStored(r: Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | 'attempts' | 'fired_at'>): StoredInstance {
   return {
     id: r.instance_id,
     definitionId: r.definition_id,
@@ -114,7 +120,7 @@ export function toLoaded(r: Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | '
     receiptNo: r.receipt_no,
     status: r.status,
     outcome: r.outcome,
-    snapshot: r.snapshot,
+    snapshotJson: r.snapshot_json,
     version: r.version,
     auditHead: r.audit_head,
   };

@@ -5,7 +5,8 @@ import { roundRecords } from '../runtime/round-records.ts';
 import { roundStatement } from '../runtime/write-round.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { Database } from '../storage/database.ts';
-import { toLoaded, type ClaimRow } from './claim-due-timers.ts';
+import { parseStored } from '../runtime/loaded-instance.ts';
+import { toStored, type ClaimRow } from './claim-due-timers.ts';
 
 /** Timers planned (and thrown away) by a warm-up, at most. */
 export const WARM_UP_TIMERS = 2000;
@@ -18,7 +19,7 @@ export const WARM_UP_TIMERS = 2000;
 async function compileUpcoming(db: Kysely<Database>, runtime: Runtime): Promise<void> {
   const { rows } = await sql<{ definition_id: string; definition_version: number }>`
     select distinct i.definition_id, i.definition_version
-    from (select instance_id from timers order by due_at, fire_order limit 10000) as t
+    from (select instance_id from timers order by due_at, fire_order, instance_id limit 10000) as t
     join instances as i on i.id = t.instance_id`.execute(db);
   for (const r of rows) await runtime.registry.resolve(db, r.definition_id, r.definition_version).catch(() => undefined);
 }
@@ -33,15 +34,15 @@ export async function warmUpFiring(db: Kysely<Database>, runtime: Runtime, limit
   await compileUpcoming(db, runtime);
   const { rows } = await sql<Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | 'attempts' | 'fired_at'>>`
     select t.instance_id, t.timer_id, t.due_at, i.definition_id, i.definition_version, i.region as instance_region, i.department,
-           i.receipt_no, i.status, i.outcome, i.snapshot, i.version, i.audit_head
-    from (select instance_id, timer_id, due_at from timers order by due_at, fire_order limit ${limit}) as t
+           i.receipt_no, i.status, i.outcome, cast(i.snapshot as text) as snapshot_json, i.version, i.audit_head
+    from (select instance_id, timer_id, due_at from timers order by due_at, fire_order, instance_id limit ${limit}) as t
     join instances as i on i.id = t.instance_id`.execute(db);
   for (const r of rows) {
     const definition = await runtime.registry.resolve(db, r.definition_id, r.definition_version).catch(() => undefined);
     if (!definition) continue;
     const dueAt = r.due_at.getTime();
     try {
-      const plan = planCommand(defaultEngine, { kind: 'timer', instanceId: r.instance_id, timerId: r.timer_id, dueAt, firedAt: dueAt }, definition, toLoaded(r), dueAt);
+      const plan = planCommand(defaultEngine, { kind: 'timer', instanceId: r.instance_id, timerId: r.timer_id, dueAt, firedAt: dueAt }, definition, parseStored(toStored(r)), dueAt);
       if (plan !== 'stale') roundStatement(roundRecords([plan]));
     } catch {
       // A timer whose firing fails will report it when it really fires.

@@ -42,6 +42,31 @@ describeEachBackend('timer claims', (store, kind) => {
     expect(left).toEqual([{ timer_id: 't3' }]);
   });
 
+  it('fires timers due at the same instant by rung, then by instance id, whatever order they were armed in', async () => {
+    const { db } = store();
+    await clearTimers(db);
+    const seeded = await Promise.all([1, 2, 3, 4, 5].map(() => seedChain(db, { events: 1 })));
+    const ids = seeded.map((s) => s.instanceId);
+    // Armed in the reverse of id order, each instance with a yellow card (rung 0) and an expiry (rung 1) due together.
+    for (const id of [...ids].sort().reverse()) {
+      await db
+        .insertInto('timers')
+        .values([1, 0].map((order) => ({ instance_id: id, timer_id: `rung${order}`, clock: 'statutory', due_at: new Date(T0), fire_order: order, region: '520000', armed_at: new Date(T0) })))
+        .execute();
+    }
+    const claimed = await db.transaction().execute((trx) => claimDueTimers(trx, 10, T0));
+    const sorted = [...ids].sort();
+    expect(claimed.map((t) => [t.instanceId, t.timerId])).toEqual([...sorted.map((id) => [id, 'rung0']), ...sorted.map((id) => [id, 'rung1'])]);
+    // Claimed in three batches the same order comes out, one batch after the other.
+    await clearTimers(db);
+    for (const id of [...ids].sort().reverse()) {
+      await db.insertInto('timers').values({ instance_id: id, timer_id: 'expiry', clock: 'statutory', due_at: new Date(T0), region: '520000', armed_at: new Date(T0) }).execute();
+    }
+    const batches: string[] = [];
+    for (let k = 0; k < 3; k++) batches.push(...(await db.transaction().execute((trx) => claimDueTimers(trx, 2, T0))).map((t) => t.instanceId));
+    expect(batches).toEqual(sorted);
+  });
+
   it('uses the database clock when given none', async () => {
     const { db } = store();
     await clearTimers(db);

@@ -19,6 +19,7 @@ import { migration0033 } from './0033-outbox-position-key.ts';
 import { migration0034 } from './0034-instances-hot-updates.ts';
 import { migration0035 } from './0035-instance-snapshot-json.ts';
 import { migration0036 } from './0036-feed-from-audit.ts';
+import { migration0037 } from './0037-timers-tie-order.ts';
 
 export type { Migration } from './migration.ts';
 
@@ -48,4 +49,5 @@ export const migrations: readonly Migration[] = [
   migration0034,
   migration0035,
   migration0036,
+  migration0037,
 ];
