@@ -161,7 +161,7 @@ function statementText(present: number): string {
  */
 export function roundStatement(r: RoundRecords): CompiledQuery<{ updated: string[] }> {
   let present = 0;
-  const parameters: string[] = [];
+  const parameters: Buffer[] = [];
   WRITES.forEach(([table], i) => {
     const rows = r[table];
     if (rows.length === 0) return;

@@ -37,25 +37,67 @@ function element(type: ColumnType, v: string | number | null): string {
 const isJson = (type: ColumnType) => type === 'json' || type === 'jsonb';
 
 /**
+ * Rows a column keeps as strings before it writes them out as bytes: few enough that those
+ * strings die young, many enough that writing costs one call per chunk, not per value.
+ */
+const CHUNK_ROWS = 64;
+
+/** UTF-8 text written into a buffer that grows as needed (outside the JavaScript heap). */
+class Utf8Text {
+  #bytes: Buffer;
+  #length = 0;
+
+  constructor(first: string) {
+    this.#bytes = Buffer.allocUnsafe(4096);
+    this.write(first);
+  }
+
+  write(text: string): void {
+    // A UTF-16 code unit takes at most three bytes in UTF-8.
+    const most = this.#length + text.length * 3;
+    if (most > this.#bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(most, this.#bytes.length * 2));
+      this.#bytes.copy(grown, 0, 0, this.#length);
+      this.#bytes = grown;
+    }
+    this.#length += this.#bytes.write(text, this.#length, 'utf8');
+  }
+
+  bytes(): Buffer {
+    return this.#bytes.subarray(0, this.#length);
+  }
+}
+
+/**
  * Rows for a set-based write, kept column by column: each scalar column goes to PostgreSQL as
  * one array literal and each JSON column as one JSON array, and `rowsFrom` turns them back into
  * rows with `ROWS FROM (unnest(…), jsonb_array_elements(…))`. The database parses each value
  * once with its own type's input function, instead of parsing every row into a `jsonb` tree and
  * looking its fields up again (`jsonb_to_recordset`). Any number of rows in one parameter per
  * column, so the statement text, and its prepared plan, does not depend on the row count.
+ *
+ * Each column is written as UTF-8 bytes as rows come in, a chunk at a time, and goes to the
+ * database as a text parameter in binary form (the bytes as they are): a round of thousands of
+ * rows keeps its values outside the JavaScript heap, where the young-generation collector does
+ * not copy them again and again until the round is written.
  */
 export class ColumnRows<S extends ColumnSpec> {
   readonly #types: ColumnType[];
   readonly #json: boolean[];
-  readonly #values: string[][];
+  /** Each column's values of the rows not yet written out. */
+  readonly #chunk: string[][];
+  readonly #text: Utf8Text[];
   /** The row being encoded: every value is encoded before any is kept, so a refused row leaves the columns aligned. */
   readonly #row: string[];
   #length = 0;
+  #written = 0;
+  #parameters: Buffer[] | undefined;
 
   constructor(spec: S) {
     this.#types = spec.map(([, type]) => type);
     this.#json = this.#types.map(isJson);
-    this.#values = spec.map(() => []);
+    this.#chunk = spec.map(() => []);
+    this.#text = this.#json.map((json) => new Utf8Text(json ? '[' : '{'));
     this.#row = spec.map(() => '');
   }
 
@@ -63,8 +105,14 @@ export class ColumnRows<S extends ColumnSpec> {
     return this.#length;
   }
 
-  /** Appends one row, its values in the spec's column order. */
+  /**
+   * Appends one row, its values in the spec's column order.
+   *
+   * @throws TypeError when a value cannot be one element of its column (nothing of the row is kept);
+   *   Error once the parameters have been taken.
+   */
   add(...row: RowValues<S>): void {
+    if (this.#parameters) throw new Error('internal: rows added after their parameters were taken');
     const values = row as unknown as Array<string | number | null>;
     const types = this.#types;
     const encoded = this.#row;
@@ -72,13 +120,37 @@ export class ColumnRows<S extends ColumnSpec> {
       const v = values[i] ?? null;
       encoded[i] = this.#json[i] ? (v as string) : element(types[i] as ColumnType, v);
     }
-    for (let i = 0; i < types.length; i++) (this.#values[i] as string[]).push(encoded[i] as string);
+    for (let i = 0; i < types.length; i++) (this.#chunk[i] as string[]).push(encoded[i] as string);
     this.#length += 1;
+    if (this.#length - this.#written === CHUNK_ROWS) this.#writeChunk();
   }
 
-  /** One parameter per column, in the spec's order, as `rowsFrom` numbers them. */
-  parameters(): string[] {
-    return this.#values.map((values, i) => (this.#json[i] ? `[${values.join(',')}]` : `{${values.join(',')}}`));
+  /**
+   * One parameter per column, in the spec's order, as `rowsFrom` numbers them: the column's
+   * literal as UTF-8 bytes. Taking them ends the rows; a second call returns the same.
+   */
+  parameters(): Buffer[] {
+    if (!this.#parameters) {
+      this.#writeChunk();
+      this.#parameters = this.#text.map((text, i) => {
+        text.write(this.#json[i] ? ']' : '}');
+        return text.bytes();
+      });
+    }
+    return this.#parameters;
+  }
+
+  #writeChunk(): void {
+    if (this.#length === this.#written) return;
+    const separate = this.#written > 0;
+    for (let i = 0; i < this.#chunk.length; i++) {
+      const values = this.#chunk[i] as string[];
+      const text = this.#text[i] as Utf8Text;
+      if (separate) text.write(',');
+      text.write(values.join(','));
+      values.length = 0;
+    }
+    this.#written = this.#length;
   }
 }
 
@@ -92,7 +164,8 @@ export function rowsFrom(spec: ColumnSpec, alias: string, first: number): string
   const names: string[] = [];
   const jsonNames: string[] = [];
   spec.forEach(([name, type], i) => {
-    const param = `$${first + i}`;
+    // Parameters are the bytes of text (see `ColumnRows.parameters`), turned into the column's type here.
+    const param = `cast($${first + i} as text)`;
     if (isJson(type)) {
       jsons.push(`${type}_array_elements(cast(${param} as ${type}))`);
       jsonNames.push(name);

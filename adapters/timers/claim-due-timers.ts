@@ -39,9 +39,10 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
   // timers are deleted by the exact row versions that were found due: one a command re-armed or
   // cancelled meanwhile is not deleted (and not fired) by this claim. Deleting by row address also
   // keeps the claim's cost proportional to the batch, not to the whole timer table.
-  const { rows } = await sql<ClaimRow>`${PREPARED}with picked as (
+  // The batch comes back as one text (see `readClaimed`).
+  const { rows } = await sql<{ fired_at: number; claimed: string | null }>`${PREPARED}with picked as (
       select t.ctid as row_address, t.instance_id, t.timer_id, i.definition_id, i.definition_version, i.department, i.receipt_no,
-             i.status, i.outcome, cast(i.snapshot as text) as snapshot_json, i.version, i.audit_head, i.region as instance_region
+             i.status, i.outcome, i.snapshot, i.version, i.audit_head, i.region as instance_region
       from timers as t join instances as i on i.id = t.instance_id
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
       order by t.due_at, t.fire_order, t.instance_id
@@ -50,80 +51,81 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
     gone as (
       delete from timers as t where t.ctid = any(array(select row_address from picked))
       returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts)
-    select g.instance_id, g.timer_id, g.clock, g.region, g.due_at, g.fire_order, g.attempts,
-           cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at,
-           p.definition_id, p.definition_version, p.department, p.receipt_no, p.status, p.outcome, p.snapshot_json,
-           p.version, p.audit_head, p.instance_region
+    select cast(floor(extract(epoch from ${now}) * 1000) as float8) as fired_at, ${CLAIMED_TEXT} as claimed
     from gone as g join picked as p on p.instance_id = g.instance_id and p.timer_id = g.timer_id`.execute(trx);
-  const timers = rows.map(toClaimed);
-  const order = timers.map((_, i) => i).sort((a, b) => byDueOrder(timers[a]!, timers[b]!));
+  const row = rows[0];
+  return row?.claimed ? readClaimed(row.claimed, row.fired_at) : [];
+}
+
+/**
+ * A claim's timers as one text (see `readClaimed`), aggregated over timers `g` (their columns)
+ * joined to their instances `p` (its columns, its region as `instance_region`).
+ */
+export const CLAIMED_TEXT = sql.raw(`string_agg(
+      cast(json_build_array(g.instance_id, g.timer_id, g.clock, g.region, cast(extract(epoch from g.due_at) * 1000 as float8),
+                            g.fire_order, g.attempts, p.definition_id, p.definition_version, p.department, p.receipt_no,
+                            p.status, p.outcome, p.version, p.audit_head, p.instance_region) as text)
+        || chr(31) || cast(p.snapshot as text),
+      chr(30) order by g.due_at, g.fire_order, g.instance_id)`);
+
+/** A claimed timer's fields and its instance's, in the order the claim writes them. */
+type ClaimHeader = [
+  instanceId: string,
+  timerId: string,
+  clock: string,
+  region: string,
+  dueAt: number,
+  fireOrder: number,
+  attempts: number,
+  definitionId: string,
+  definitionVersion: number,
+  department: string,
+  receiptNo: string,
+  status: string,
+  outcome: string | null,
+  version: number,
+  auditHead: string,
+  instanceRegion: string,
+];
+
+/**
+ * The timers of a claim, in due order, from its text: one entry per timer, separated by U+001E,
+ * each the JSON array of its fields (`ClaimHeader`), U+001F, and its instance's snapshot as
+ * stored (neither separator can appear in JSON text), every one fired at `firedAt`. The fields
+ * are parsed now, the snapshot
+ * when the engine runs (it stays a slice of the claim's text until then): a claimed batch holds
+ * one large text, which the young-generation collector never copies, instead of thousands of
+ * rows of strings it copies again and again until the batch is written.
+ */
+export function readClaimed(claimed: string, firedAt: number): ClaimedTimer[] {
+  const entries = claimed.split('\u001e');
+  const timers: ClaimedTimer[] = new Array(entries.length);
   const seen = new Set<string>();
-  return order.map((i) => {
-    const timer = timers[i]!;
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k] as string;
+    const cut = entry.indexOf('\u001f');
+    const h = JSON.parse(entry.slice(0, cut)) as ClaimHeader;
+    const timer: ClaimedTimer = { instanceId: h[0], timerId: h[1], clock: h[2], region: h[3], dueAt: h[4], fireOrder: h[5], attempts: h[6], firedAt };
     if (!seen.has(timer.instanceId)) {
+      // The instance row comes with the first of its timers: the later ones fire after that one has changed it.
       seen.add(timer.instanceId);
-      timer.instance = toStored(rows[i]!);
+      timer.instance = {
+        id: h[0],
+        definitionId: h[7],
+        definitionVersion: h[8],
+        region: h[15],
+        department: h[9],
+        receiptNo: h[10],
+        status: h[11],
+        outcome: h[12],
+        snapshotJson: entry.slice(cut + 1),
+        version: h[13],
+        auditHead: h[14],
+      };
     }
-    return timer;
-  });
-}
-
-/** The order timers fire in, as the claim's index has it: due instant, rung, instance id. */
-function byDueOrder(a: ClaimedTimer, b: ClaimedTimer): number {
-  return a.dueAt - b.dueAt || a.fireOrder - b.fireOrder || (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0);
-}
-
-/** A claimed timer's row as the claim statement returns it. */
-export interface ClaimRow {
-  instance_id: string;
-  timer_id: string;
-  clock: string;
-  region: string;
-  due_at: Date;
-  fire_order: number;
-  attempts: number;
-  fired_at: number;
-  definition_id: string;
-  definition_version: number;
-  department: string;
-  receipt_no: string;
-  status: string;
-  outcome: string | null;
-  /** The stored snapshot's JSON text. */
-  snapshot_json: string;
-  version: number;
-  audit_head: string;
-  instance_region: string;
-}
-
-function toClaimed(r: ClaimRow): ClaimedTimer {
-  return {
-    instanceId: r.instance_id,
-    timerId: r.timer_id,
-    clock: r.clock,
-    region: r.region,
-    dueAt: r.due_at.getTime(),
-    fireOrder: r.fire_order,
-    attempts: r.attempts,
-    firedAt: r.fired_at,
-  };
-}
-
-/** The instance columns of a claim row, as the runtime takes them. */
-export function toStored(r: Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | 'attempts' | 'fired_at'>): StoredInstance {
-  return {
-    id: r.instance_id,
-    definitionId: r.definition_id,
-    definitionVersion: r.definition_version,
-    region: r.instance_region,
-    department: r.department,
-    receiptNo: r.receipt_no,
-    status: r.status,
-    outcome: r.outcome,
-    snapshotJson: r.snapshot_json,
-    version: r.version,
-    auditHead: r.audit_head,
-  };
+    timers[k] = timer;
+  }
+  return timers;
 }
 
 /**

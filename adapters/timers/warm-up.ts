@@ -6,7 +6,7 @@ import { roundStatement } from '../runtime/write-round.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import type { Database } from '../storage/database.ts';
 import { parseStored } from '../runtime/loaded-instance.ts';
-import { toStored, type ClaimRow } from './claim-due-timers.ts';
+import { CLAIMED_TEXT, readClaimed } from './claim-due-timers.ts';
 
 /** Timers planned (and thrown away) by a warm-up, at most. */
 export const WARM_UP_TIMERS = 2000;
@@ -32,17 +32,22 @@ async function compileUpcoming(db: Kysely<Database>, runtime: Runtime): Promise<
  */
 export async function warmUpFiring(db: Kysely<Database>, runtime: Runtime, limit: number): Promise<void> {
   await compileUpcoming(db, runtime);
-  const { rows } = await sql<Omit<ClaimRow, 'clock' | 'region' | 'fire_order' | 'attempts' | 'fired_at'>>`
-    select t.instance_id, t.timer_id, t.due_at, i.definition_id, i.definition_version, i.region as instance_region, i.department,
-           i.receipt_no, i.status, i.outcome, cast(i.snapshot as text) as snapshot_json, i.version, i.audit_head
-    from (select instance_id, timer_id, due_at from timers order by due_at, fire_order, instance_id limit ${limit}) as t
-    join instances as i on i.id = t.instance_id`.execute(db);
-  for (const r of rows) {
-    const definition = await runtime.registry.resolve(db, r.definition_id, r.definition_version).catch(() => undefined);
+  const { rows } = await sql<{ claimed: string | null }>`
+    select ${CLAIMED_TEXT} as claimed
+    from (select instance_id, timer_id, clock, region, due_at, fire_order, attempts from timers
+          order by due_at, fire_order, instance_id limit ${limit}) as g
+    join (select id as instance_id, definition_id, definition_version, department, receipt_no, status, outcome, snapshot, version,
+                 audit_head, region as instance_region from instances) as p on p.instance_id = g.instance_id`.execute(db);
+  const claimed = rows[0]?.claimed;
+  if (!claimed) return;
+  for (const timer of readClaimed(claimed, 0)) {
+    const row = timer.instance;
+    if (!row) continue;
+    const definition = await runtime.registry.resolve(db, row.definitionId, row.definitionVersion).catch(() => undefined);
     if (!definition) continue;
-    const dueAt = r.due_at.getTime();
+    const { instanceId, timerId, dueAt } = timer;
     try {
-      const plan = planCommand(defaultEngine, { kind: 'timer', instanceId: r.instance_id, timerId: r.timer_id, dueAt, firedAt: dueAt }, definition, parseStored(toStored(r)), dueAt);
+      const plan = planCommand(defaultEngine, { kind: 'timer', instanceId, timerId, dueAt, firedAt: dueAt }, definition, parseStored(row), dueAt);
       if (plan !== 'stale') roundStatement(roundRecords([plan]));
     } catch {
       // A timer whose firing fails will report it when it really fires.

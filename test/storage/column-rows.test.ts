@@ -45,6 +45,18 @@ describeEachBackend('column rows', (store) => {
     expect(() => columns.add('00000000-0000-0000-0000-000000000000', 'a', 1.5, 0, '{}', '{}')).toThrow(/not an integer/);
     expect(() => columns.add('00000000-0000-0000-0000-000000000000,x', 'a', 1, 0, '{}', '{}')).toThrow(/not a UUID/);
     expect(columns.length).toBe(0);
-    expect(columns.parameters().slice(0, 3)).toEqual(['{}', '{}', '{}']);
+    expect(columns.parameters().map(String)).toEqual(['{}', '{}', '{}', '{}', '[]', '[]']);
+  });
+
+  it('keep hundreds of rows in order across the chunks they are written out in, and end when their parameters are taken', async () => {
+    const columns = new ColumnRows(SPEC);
+    const ids = Array.from({ length: 300 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
+    ids.forEach((id, i) => columns.add(id, i % 7 === 0 ? null : `第${i}行 "row" \\ ${i}`, i, i * 1000, JSON.stringify({ i }), `[${i}]`));
+    const parameters = columns.parameters();
+    expect(columns.parameters()).toBe(parameters);
+    expect(() => columns.add(ids[0]!, null, 0, 0, '{}', '{}')).toThrow(/after their parameters/);
+    const query = CompiledQuery.raw(`select id, name, n, doc, cast(raw as text) as raw from ${rowsFrom(SPEC, 'x', 1)}`, parameters);
+    const { rows: back } = await store().db.executeQuery(query as CompiledQuery<{ id: string; name: string | null; n: number; doc: unknown; raw: string }>);
+    expect(back).toEqual(ids.map((id, i) => ({ id, name: i % 7 === 0 ? null : `第${i}行 "row" \\ ${i}`, n: i, doc: { i }, raw: `[${i}]` })));
   });
 });

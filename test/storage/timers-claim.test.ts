@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { expect, it } from 'vitest';
 import type { Database } from '../../adapters/storage/database.ts';
+import { parseStored } from '../../adapters/runtime/loaded-instance.ts';
 import { claimDueTimers, rearmFailedTimers } from '../../adapters/timers/claim-due-timers.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
 import { seedChain } from '../support/seed-chain.ts';
@@ -65,6 +66,32 @@ describeEachBackend('timer claims', (store, kind) => {
     const batches: string[] = [];
     for (let k = 0; k < 3; k++) batches.push(...(await db.transaction().execute((trx) => claimDueTimers(trx, 2, T0))).map((t) => t.instanceId));
     expect(batches).toEqual(sorted);
+  });
+
+  it('hands over each instance row as stored, its snapshot intact whatever its text holds', async () => {
+    const { db } = store();
+    await clearTimers(db);
+    const { instanceId } = await seedChain(db, { events: 1 });
+    const snapshot = { value: 'waiting', data: { name: '张三', note: 'a\u001eb\u001fc\td\ne "q" \\', n: [1, 2.5, null] }, timers: { t0: T0 } };
+    await db.updateTable('instances').set({ snapshot: JSON.stringify(snapshot) as never, outcome: null }).where('id', '=', instanceId).execute();
+    await armTimers(db, instanceId, [T0, T0]);
+    const [first, second] = await db.transaction().execute((trx) => claimDueTimers(trx, 10, T0));
+    const row = await db.selectFrom('instances').selectAll().where('id', '=', instanceId).executeTakeFirstOrThrow();
+    expect(first?.instance && parseStored(first.instance)).toEqual({
+      id: instanceId,
+      definitionId: row.definition_id,
+      definitionVersion: row.definition_version,
+      region: row.region,
+      department: row.department,
+      receiptNo: row.receipt_no,
+      status: row.status,
+      outcome: null,
+      snapshot,
+      version: row.version,
+      auditHead: row.audit_head,
+    });
+    expect(second).toMatchObject({ instanceId, timerId: 't1', clock: 'statutory', region: '520000', dueAt: T0, fireOrder: 0, attempts: 0, firedAt: T0 });
+    expect(second?.instance).toBeUndefined();
   });
 
   it('uses the database clock when given none', async () => {
