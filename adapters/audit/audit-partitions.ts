@@ -19,7 +19,11 @@ export class AuditPartitions {
   /** Ensures the partitions of every month in `instants` (epoch ms) exist. */
   async ensure(executor: Executor, instants: Iterable<number>): Promise<void> {
     const missing = new Map<string, number>();
+    let last = Number.NaN;
     for (const at of instants) {
+      // A round's instants are mostly one and the same (a claimed batch's firing instant).
+      if (at === last) continue;
+      last = at;
       const month = shanghaiMonth(at);
       if (!this.#known.has(month) && !missing.has(month)) missing.set(month, at);
     }

@@ -91,7 +91,7 @@ export function planEffects(instanceId: string, seq: number, effects: readonly E
   const arm: TimerArm[] = [];
   const cancel: string[] = [];
   for (const [timerId, t] of timers) {
-    if (t) arm.push({ ...t, order: arm.length });
+    if (t) arm.push({ timerId: t.timerId, dueAt: t.dueAt, clock: t.clock, order: arm.length });
     else cancel.push(timerId);
   }
   const openTasks: TaskState[] = [];

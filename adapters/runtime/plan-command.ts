@@ -50,9 +50,9 @@ export function planCommand(
   if (command.kind === 'start') {
     if (receiptNo === undefined) throw new Error('internal: a start command needs its receipt number');
     // Everything startInstance reads is recorded, so replaying the audit log rebuilds the snapshot exactly.
-    const input = { data: command.data, department: command.department, region: command.region, id: command.instanceId, receiptNo };
-    stepped = engine.startInstance(definition, { ...input, actor: command.actor, now });
-    payload = { ...input, to: stepped.record.to };
+    const { data, department, region, instanceId: id } = command;
+    stepped = engine.startInstance(definition, { data, department, region, id, receiptNo, actor: command.actor, now });
+    payload = { data, department, region, id, receiptNo, to: stepped.record.to };
     if (command.businessKey !== undefined) payload['businessKey'] = command.businessKey;
   } else if (loaded === undefined) {
     throw new Error('internal: a send or timer command needs its loaded instance');
@@ -69,8 +69,9 @@ export function planCommand(
     const event = { type: 'govflow.timer' as const, timerId: command.timerId, dueAt: command.dueAt, actor: SYSTEM_ACTOR };
     stepped = engine.step(definition, loaded.snapshot, event, now);
     if (stepped.noop) return 'stale';
+    // Written as one literal: spreading the engine's payload first and adding to the copy cost a
+    // timer's firing about 3 µs (the copy ends up a slow dictionary object).
     payload = {
-      ...stepped.record.payload,
       timerId: command.timerId,
       dueAt: command.dueAt,
       firedAt: now,
@@ -78,6 +79,8 @@ export function planCommand(
       from: stepped.record.from,
       to: stepped.record.to,
     };
+    const recorded = stepped.record.payload;
+    if (recorded) for (const key of Object.keys(recorded)) if (!(key in payload)) payload[key] = recorded[key];
   }
   const instanceId = command.instanceId;
   const snapshot = stepped.snapshot;

@@ -133,7 +133,7 @@ export function runEvent(defn: CompiledDefinition, snap: InstanceSnapshot, type:
   }
   const move = applyActions(defn, snap, result.actions, scope, now, effects, closeReason);
   finish(defn, snap, result.status, effects);
-  return { ...move, changed: result.changed };
+  return { entered: move.entered, exited: move.exited, backdate: move.backdate, changed: result.changed };
 }
 
 function knownFor(defn: CompiledDefinition): Map<string, KnownTransition> {

@@ -125,7 +125,8 @@ export function step(defn: CompiledDefinition, snapshot: InstanceSnapshot, event
     }
     settle(defn, snap, moves, now, effects);
     snap.seq += 1;
-    const payload = { timerId: timer.timerId, dueAt: timer.dueAt, lateMs: Math.max(0, now - timer.dueAt), ...(fired.raise ? { raised: fired.raise } : {}) };
+    const payload: Record<string, unknown> = { timerId: timer.timerId, dueAt: timer.dueAt, lateMs: Math.max(0, now - timer.dueAt) };
+    if (fired.raise) payload['raised'] = fired.raise;
     return { snapshot: snap, effects, record: { type: 'govflow.timer', actor: event.actor ?? SYSTEM, payload, from, to: snap.value } };
   }
   const user = event as UserEvent;
