@@ -42,29 +42,29 @@ const isJson = (type: ColumnType) => type === 'json' || type === 'jsonb';
  */
 const CHUNK_ROWS = 64;
 
-/** UTF-8 text written into a buffer that grows as needed (outside the JavaScript heap). */
+/**
+ * UTF-8 text written into a buffer that grows as needed (outside the JavaScript heap). The
+ * buffer is taken at the first write, as large as that write needs: a round makes a column for
+ * every table it might write, and most rounds (a single command's) write a few rows to a few.
+ */
 class Utf8Text {
-  #bytes: Buffer;
+  #bytes: Buffer | undefined;
   #length = 0;
-
-  constructor(first: string) {
-    this.#bytes = Buffer.allocUnsafe(4096);
-    this.write(first);
-  }
 
   write(text: string): void {
     // A UTF-16 code unit takes at most three bytes in UTF-8.
     const most = this.#length + text.length * 3;
-    if (most > this.#bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(most, this.#bytes.length * 2));
-      this.#bytes.copy(grown, 0, 0, this.#length);
+    const bytes = this.#bytes;
+    if (bytes === undefined || most > bytes.length) {
+      const grown = Buffer.allocUnsafe(bytes === undefined ? most + 8 : Math.max(most, bytes.length * 2));
+      bytes?.copy(grown, 0, 0, this.#length);
       this.#bytes = grown;
     }
-    this.#length += this.#bytes.write(text, this.#length, 'utf8');
+    this.#length += (this.#bytes as Buffer).write(text, this.#length, 'utf8');
   }
 
   bytes(): Buffer {
-    return this.#bytes.subarray(0, this.#length);
+    return this.#bytes === undefined ? Buffer.alloc(0) : this.#bytes.subarray(0, this.#length);
   }
 }
 
@@ -97,7 +97,7 @@ export class ColumnRows<S extends ColumnSpec> {
     this.#types = spec.map(([, type]) => type);
     this.#json = this.#types.map(isJson);
     this.#chunk = spec.map(() => []);
-    this.#text = this.#json.map((json) => new Utf8Text(json ? '[' : '{'));
+    this.#text = spec.map(() => new Utf8Text());
     this.#row = spec.map(() => '');
   }
 
@@ -132,8 +132,9 @@ export class ColumnRows<S extends ColumnSpec> {
   parameters(): Buffer[] {
     if (!this.#parameters) {
       this.#writeChunk();
+      const empty = this.#length === 0;
       this.#parameters = this.#text.map((text, i) => {
-        text.write(this.#json[i] ? ']' : '}');
+        text.write(this.#json[i] ? (empty ? '[]' : ']') : empty ? '{}' : '}');
         return text.bytes();
       });
     }
@@ -142,11 +143,12 @@ export class ColumnRows<S extends ColumnSpec> {
 
   #writeChunk(): void {
     if (this.#length === this.#written) return;
-    const separate = this.#written > 0;
+    const first = this.#written === 0;
     for (let i = 0; i < this.#chunk.length; i++) {
       const values = this.#chunk[i] as string[];
       const text = this.#text[i] as Utf8Text;
-      if (separate) text.write(',');
+      if (first) text.write(this.#json[i] ? '[' : '{');
+      else text.write(',');
       text.write(values.join(','));
       values.length = 0;
     }
