@@ -62,7 +62,7 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
  * joined to their instances `p` (its columns, its region as `instance_region`).
  */
 export const CLAIMED_TEXT = sql.raw(`string_agg(
-      cast(json_build_array(g.instance_id, g.timer_id, g.clock, g.region, cast(extract(epoch from g.due_at) * 1000 as float8),
+      cast(json_build_array(g.instance_id, g.timer_id, g.clock, g.region, cast(floor(extract(epoch from g.due_at) * 1000) as float8),
                             g.fire_order, g.attempts, p.definition_id, p.definition_version, p.department, p.receipt_no,
                             p.status, p.outcome, p.version, p.audit_head, p.instance_region) as text)
         || chr(31) || cast(p.snapshot as text),
