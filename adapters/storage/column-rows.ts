@@ -63,8 +63,9 @@ class Utf8Text {
     this.#length += (this.#bytes as Buffer).write(text, this.#length, 'utf8');
   }
 
+  /** What was written (`parameters` always writes at least the brackets). */
   bytes(): Buffer {
-    return this.#bytes === undefined ? Buffer.alloc(0) : this.#bytes.subarray(0, this.#length);
+    return (this.#bytes as Buffer).subarray(0, this.#length);
   }
 }
 
