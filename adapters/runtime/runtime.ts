@@ -67,6 +67,12 @@ export interface Runtime {
   send(instanceId: string, event: string, options: SendOptions): Promise<CommandResult>;
   /** Applies prepared commands in `trx` (the timer scheduler's path), outcome per command. */
   applyIn(trx: Transaction<Database>, commands: readonly Command[]): Promise<CommandOutcome[]>;
+  /**
+   * Makes sure, in a transaction of its own, that the audit partitions of the month holding `at`
+   * (epoch ms) and of the next exist, and remembers it: this runtime's commands of that month
+   * then do not check again inside their transactions.
+   */
+  prepareAuditMonth(at: number): Promise<void>;
   /** Waits for queued group-commit batches; further commands are refused. */
   close(): Promise<void>;
 }
@@ -150,6 +156,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       );
     },
     applyIn: (trx, commands) => applyCommands(trx, commands, ctx, { savepoints: true }),
+    prepareAuditMonth: (at) => ctx.partitions.ensure(options.db, [at]),
     async close() {
       await committer?.close();
     },

@@ -58,6 +58,17 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
 }
 
 /**
+ * Milliseconds, by the database clock, until the earliest timer that is not yet due (and not
+ * waiting for a retry) falls due; undefined when there is none. One step of the due-order index.
+ */
+export async function msUntilNextDue(executor: Executor): Promise<number | undefined> {
+  const { rows } = await sql<{ ms: number | null }>`
+    select cast(extract(epoch from (select t.due_at from timers as t where t.due_at > now() and t.retry_at is null
+                                    order by t.due_at limit 1) - now()) * 1000 as float8) as ms`.execute(executor);
+  return rows[0]?.ms ?? undefined;
+}
+
+/**
  * A claim's timers as one text (see `readClaimed`), aggregated over timers `g` (their columns)
  * joined to their instances `p` (its columns, its region as `instance_region`).
  */

@@ -4,7 +4,7 @@ import type { Database } from '../storage/database.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { TimerCommand } from '../runtime/commands.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { claimDueTimers, rearmFailedTimers, type ClaimedTimer } from './claim-due-timers.ts';
+import { claimDueTimers, msUntilNextDue, rearmFailedTimers, type ClaimedTimer } from './claim-due-timers.ts';
 import { WARM_UP_TIMERS, warmUpFiring } from './warm-up.ts';
 
 export interface TimerSchedulerOptions {
@@ -12,7 +12,10 @@ export interface TimerSchedulerOptions {
   runtime: Runtime;
   /** Timers claimed and applied per transaction. Default 1000. */
   batchSize?: number;
-  /** Pause between polls once nothing is due, in ms. Default 1000. */
+  /**
+   * Longest pause between polls once nothing is due, in ms. Default 1000. On the database clock
+   * the scheduler wakes sooner when a timer falls due sooner: at its due instant.
+   */
   pollMs?: number;
   /** Firings tried before a failing timer is parked. Default 5. */
   maxAttempts?: number;
@@ -99,7 +102,7 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
    * `warmUpFiring`. Call it before `start` or a `drain` that should not pay for a cold start.
    */
   warmUp(): Promise<void> {
-    return warmUpFiring(this.#options.db, this.#options.runtime, Math.min(this.#options.batchSize, WARM_UP_TIMERS));
+    return warmUpFiring(this.#options.db, this.#options.runtime, Math.min(this.#options.batchSize, WARM_UP_TIMERS), this.#options.clock?.now());
   }
 
   /** Claims and fires one batch (of at most `limit` timers, by default the batch size) in one transaction. */
@@ -155,7 +158,10 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
     return total;
   }
 
-  /** Starts polling: drains at once (overdue timers after downtime), then every `pollMs`. */
+  /**
+   * Starts polling: drains at once (overdue timers after downtime), then again at the next timer's
+   * due instant or after `pollMs`, whichever comes first.
+   */
   start(): void {
     if (this.#running) return;
     this.#stopping = false;
@@ -182,14 +188,33 @@ export class TimerScheduler extends EventEmitter<TimerSchedulerEvents> {
         if (this.listenerCount('error') > 0) this.emit('error', error);
       }
       if (this.#stopping) break;
+      const pause = await this.#pause();
+      if (this.#stopping) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#options.pollMs);
+        const timer = setTimeout(resolve, pause);
         this.#wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
       this.#wake = undefined;
+    }
+  }
+
+  /**
+   * The loop's pause after a drain: until the next timer not yet due falls due, at most `pollMs`.
+   * Timers due but not claimed (their instance held by a command or another node) wait `pollMs`.
+   * With an injected clock, which need not follow real time, always `pollMs`.
+   */
+  async #pause(): Promise<number> {
+    const { db, pollMs, clock } = this.#options;
+    if (clock) return pollMs;
+    try {
+      const ms = await msUntilNextDue(db);
+      return ms === undefined ? pollMs : Math.min(pollMs, Math.max(1, Math.ceil(ms)));
+    } catch (error) {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+      return pollMs;
     }
   }
 }

@@ -15,7 +15,7 @@ export interface TimerThreadsOptions {
   calendars: string;
   /** Timers claimed and applied per transaction. Default 1000. */
   batchSize?: number;
-  /** Pause between polls once nothing is due, in ms. Default 1000. */
+  /** Longest pause between polls once nothing is due, in ms (a thread wakes at an earlier due instant). Default 1000. */
   pollMs?: number;
   /** Firings tried before a failing timer is parked. Default 5. */
   maxAttempts?: number;
@@ -101,7 +101,7 @@ export class TimerThreads extends EventEmitter<TimerSchedulerEvents> {
     return total;
   }
 
-  /** Starts polling on every thread: each drains at once (overdue timers), then every `pollMs`. */
+  /** Starts polling on every thread: each drains at once (overdue timers), then at each next due instant or every `pollMs`. */
   start(): void {
     if (this.#closed) throw new Error('定时器线程已关闭 timer threads are closed');
     if (this.#started) return;

@@ -24,13 +24,20 @@ async function compileUpcoming(db: Kysely<Database>, runtime: Runtime): Promise<
   for (const r of rows) await runtime.registry.resolve(db, r.definition_id, r.definition_version).catch(() => undefined);
 }
 
+async function databaseNow(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ now: number }>`select cast(floor(extract(epoch from now()) * 1000) as float8) as now`.execute(db);
+  return (rows[0] as { now: number }).now;
+}
+
 /**
  * A scheduler starts with code that has never run: its first batches would pay for compiling
  * the definitions, the engine, the SM3 seal and the write statement on top of their work. So it
- * first plans the firing of up to `limit` of the next due timers — read without locks, nothing
+ * first makes sure the audit partition of the month (`at`, else the database clock's now)
+ * exists, then plans the firing of up to `limit` of the next due timers — read without locks, nothing
  * written, the plans thrown away. Nothing due, nothing done.
  */
-export async function warmUpFiring(db: Kysely<Database>, runtime: Runtime, limit: number): Promise<void> {
+export async function warmUpFiring(db: Kysely<Database>, runtime: Runtime, limit: number, at?: number): Promise<void> {
+  await runtime.prepareAuditMonth(at ?? (await databaseNow(db)));
   await compileUpcoming(db, runtime);
   const { rows } = await sql<{ claimed: string | null }>`
     select ${CLAIMED_TEXT} as claimed

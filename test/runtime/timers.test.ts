@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
+import { listAuditPartitions } from '../../adapters/audit/audit-partitions.ts';
 import { verifyAudit } from '../../adapters/audit/verify-audit.ts';
 import { TestClock } from '../../adapters/runtime/clock.ts';
 import { createRuntime } from '../../adapters/runtime/runtime.ts';
@@ -178,5 +179,35 @@ describeEachBackend('timer scheduler', (store) => {
     await scheduler.warmUp();
     expect(await state()).toEqual(before);
     expect(await scheduler.drain()).toMatchObject({ claimed: 5, fired: 5 });
+  });
+
+  it('on the database clock, wakes at the next due instant instead of waiting out the poll interval', async () => {
+    const { db } = store();
+    await db.deleteFrom('timers').execute();
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+    const dueAt = (rows[0] as { now: Date }).now.getTime() + 1500;
+    const rt = createRuntime({ db, clock: { now: () => dueAt - 10 * MIN } });
+    const { instanceId } = await rt.start(timed, { n: 1 }, actors.applicant);
+    const scheduler = new TimerScheduler({ db, runtime: rt, pollMs: 600_000 });
+    const seen: string[] = [];
+    scheduler.on('idle', () => seen.push('idle'));
+    const batch = once(scheduler, 'batch');
+    scheduler.start();
+    const [fired] = (await batch) as [{ fired: number }];
+    await scheduler.stop();
+    expect(seen).toEqual(['idle']);
+    expect(fired).toMatchObject({ claimed: 1, fired: 1 });
+    const event = await db.selectFrom('audit_events').select('payload').where('instance_id', '=', instanceId).where('type', '=', 'govflow.timer').executeTakeFirstOrThrow();
+    expect(event.payload).toMatchObject({ dueAt });
+    expect(event.payload['lateMs']).toBeGreaterThanOrEqual(0);
+  });
+
+  it("warms up by making the audit partitions of its clock's month, so the first batches need not", async () => {
+    const { db } = store();
+    const clock = new TestClock(Date.parse('2033-04-20T02:00:00Z'));
+    const scheduler = new TimerScheduler({ db, runtime: createRuntime({ db, clock }), clock });
+    expect(await listAuditPartitions(db)).not.toContain('audit_events_2033_04');
+    await scheduler.warmUp();
+    expect(await listAuditPartitions(db)).toEqual(expect.arrayContaining(['audit_events_2033_04', 'audit_events_2033_05']));
   });
 });

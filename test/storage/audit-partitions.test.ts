@@ -8,12 +8,13 @@ import {
 } from '../../adapters/audit/audit-partitions.ts';
 import { verifyAudit } from '../../adapters/audit/verify-audit.ts';
 import { describeEachBackend } from '../support/each-backend.ts';
+import { untilSomeoneWaitsForAdvisoryLock } from '../support/lock-waiter.ts';
 import { seedChain } from '../support/seed-chain.ts';
 
 const DAY = 86_400_000;
 const partitionOf = (ms: number) => `audit_events_${shanghaiMonth(ms).replace('-', '_')}`;
 
-describeEachBackend('audit partitions and retention', (store) => {
+describeEachBackend('audit partitions and retention', (store, kind) => {
   it('creates month partitions ahead, once', async () => {
     const { db } = store();
     const at = Date.parse('2031-01-15T00:00:00Z');
@@ -21,6 +22,38 @@ describeEachBackend('audit partitions and retention', (store) => {
     expect(await ensureAuditPartitions(db, at, 2)).toBe(0);
     const names = await listAuditPartitions(db);
     expect(names).toEqual(expect.arrayContaining(['audit_events_2031_01', 'audit_events_2031_02', 'audit_events_2031_03']));
+  });
+
+  // PGlite has one connection: a second transaction cannot start while the first is open.
+  it.runIf(kind === 'postgres')('checks existing months without waiting for a transaction that is creating another', async () => {
+    const { db } = store();
+    const existing = Date.parse('2032-03-10T00:00:00Z');
+    await ensureAuditPartitions(db, existing, 0);
+    const creating = await db.startTransaction().execute();
+    try {
+      expect(await ensureAuditPartitions(creating, Date.parse('2032-06-10T00:00:00Z'), 0)).toBe(1);
+      // The creator holds the partitions' lock until it ends; a check of an existing month must not wait for it.
+      const checked = await db.transaction().execute(async (trx) => {
+        await sql`set local lock_timeout = '5s'`.execute(trx);
+        return ensureAuditPartitions(trx, existing, 0);
+      });
+      expect(checked).toBe(0);
+    } finally {
+      await creating.commit().execute();
+    }
+    expect(await listAuditPartitions(db)).toEqual(expect.arrayContaining(['audit_events_2032_03', 'audit_events_2032_06']));
+  });
+
+  it.runIf(kind === 'postgres')('creates a month once when two transactions find it missing together', async () => {
+    const { db } = store();
+    const at = Date.parse('2032-09-10T00:00:00Z');
+    const first = await db.startTransaction().execute();
+    expect(await ensureAuditPartitions(first, at, 0)).toBe(1);
+    const second = ensureAuditPartitions(db, at, 0);
+    await untilSomeoneWaitsForAdvisoryLock(db);
+    await first.commit().execute();
+    expect(await second).toBe(0);
+    expect((await listAuditPartitions(db)).filter((n) => n === 'audit_events_2032_09')).toHaveLength(1);
   });
 
   it('cuts months at Asia/Shanghai midnight', async () => {

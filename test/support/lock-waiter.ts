@@ -21,3 +21,16 @@ export async function untilSomeoneWaitsFor(db: Kysely<Database>, xid: string, ma
   }
   throw new Error(`nobody waited for transaction ${xid}`);
 }
+
+/**
+ * Resolves once some session waits for an advisory lock, observed in `pg_locks` (one query per check).
+ * @throws after `maxChecks` checks without a waiter.
+ */
+export async function untilSomeoneWaitsForAdvisoryLock(db: Kysely<Database>, maxChecks = 10_000): Promise<void> {
+  for (let i = 0; i < maxChecks; i++) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`.execute(db);
+    if ((rows[0]?.n ?? 0) > 0) return;
+  }
+  throw new Error('nobody waited for an advisory lock');
+}

@@ -20,6 +20,7 @@ import { migration0034 } from './0034-instances-hot-updates.ts';
 import { migration0035 } from './0035-instance-snapshot-json.ts';
 import { migration0036 } from './0036-feed-from-audit.ts';
 import { migration0037 } from './0037-timers-tie-order.ts';
+import { migration0038 } from './0038-audit-partitions-unlocked-check.ts';
 
 export type { Migration } from './migration.ts';
 
@@ -50,4 +51,5 @@ export const migrations: readonly Migration[] = [
   migration0035,
   migration0036,
   migration0037,
+  migration0038,
 ];

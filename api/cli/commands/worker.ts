@@ -177,7 +177,7 @@ export function registerWorkerCommand(program: Command): void {
     .description('运行定时器调度、发件箱投递和统计投影 run the timer scheduler, the outbox relay and the statistics projector until stopped')
     .option('--calendars <dir>', '工作日历目录 working-day calendar directory', 'processes/calendars')
     .option('--batch <n>', '每个事务认领的定时器数 timers claimed per transaction', (v) => Number.parseInt(v, 10), 1000)
-    .option('--poll <ms>', '空闲时轮询间隔 poll interval when idle (ms)', (v) => Number.parseInt(v, 10), 1000)
+    .option('--poll <ms>', '空闲时最长轮询间隔，下一个定时器先到期则按时唤醒 longest poll interval when idle (ms); wakes at the next timer\'s due instant if sooner', (v) => Number.parseInt(v, 10), 1000)
     .option('--retain <interval>', '审计日志保留期（至少六个月），如 "36 months" audit retention (at least six months), e.g. "36 months"')
     .option('--no-stats', '不运行统计投影（由其他节点运行）do not run the statistics projector (other nodes do)')
     .option(

@@ -54,6 +54,7 @@ export function instrumentRuntime(runtime: Runtime, metrics: ServiceMetrics): Ru
       });
       return outcomes;
     },
+    prepareAuditMonth: (at) => runtime.prepareAuditMonth(at),
     close: () => runtime.close(),
   };
 }

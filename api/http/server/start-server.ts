@@ -47,7 +47,7 @@ export interface ServerOptions {
   clock?: Clock;
   /** Where the demo-login banner goes. Default stdout. */
   print?: (text: string) => void;
-  /** Timer scheduler poll interval, ms. Default 1000. */
+  /** Timer scheduler's longest poll interval, ms (it wakes at an earlier due instant). Default 1000. */
   timerPollMs?: number;
   /** When unacknowledged alerts go to the supervising office. Default from `GOVFLOW_ESCALATE_*` (4 h). */
   escalation?: EscalationPolicy;
