@@ -5,6 +5,7 @@ import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
 import { createRuntime, type Runtime } from '../adapters/runtime/runtime.ts';
 import type { TimerBatch } from '../adapters/timers/timer-scheduler.ts';
 import { loadDefinitions, type CompiledDefinition } from '../engine/index.ts';
+import { FireClock, LateScheduleError, withDeadline } from './peers/common.ts';
 import type { PeerBench, TimerStormResult } from './peers/types.ts';
 import { freshStore, STORM_THREADS, stormScheduler, withStorm, type StormFiring } from './runtime-workloads.ts';
 
@@ -25,6 +26,29 @@ const head = { id: 'head-1', role: 'head', department: 'market-regulation' };
 const applicant = { id: 'applicant-1', role: 'applicant' };
 
 /**
+ * The due instant of govflow's next storm of `n` timers: 300 ms + 1.25 × the time the previous
+ * storm of that size took to be scheduled (first: 3 s + 0.3 ms per timer) — the instance starts
+ * that arm the timers, a vacuum of `timers` and the timer threads' start.
+ */
+class StormLead {
+  readonly #lastMs = new Map<number, number>();
+
+  next(n: number): { dueAt: number; scheduled: () => void } {
+    const start = Date.now();
+    const dueAt = start + 300 + Math.ceil(1.25 * (this.#lastMs.get(n) ?? 3000 + 0.3 * n));
+    return {
+      dueAt,
+      /** Call when the storm is stored and the scheduler is ready. @throws if that was after the due instant. */
+      scheduled: () => {
+        const end = Date.now();
+        this.#lastMs.set(n, end - start);
+        if (end > dueAt) throw new LateScheduleError(`govflow: scheduling ${n} timers ended ${end - dueAt} ms after their due instant`);
+      },
+    };
+  }
+}
+
+/**
  * govflow driven through the same `PeerBench` interface as the peers: each step is a durable
  * command (its own transaction, or a shared one with group commit) with its audit row and timer
  * arm/cancel; the storm fires `timed-reply` timers (seeded by `withStorm`) as `storm` says: by default on
@@ -33,6 +57,7 @@ const applicant = { id: 'applicant-1', role: 'applicant' };
 export function govflowPeer(options: { groupCommit: boolean; storm?: StormFiring }): PeerBench {
   let url = '';
   const storm = options.storm ?? STORM_THREADS;
+  const due = new StormLead();
   const firing =
     storm.threads === 0
       ? `storms fired by one in-process timer scheduler (${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`
@@ -79,26 +104,31 @@ export function govflowPeer(options: { groupCommit: boolean; storm?: StormFiring
       }
     },
     async timerStorm(n): Promise<TimerStormResult> {
-      const { result, scheduleMs } = await withStorm(url, n, async (store) => {
-        const { scheduler, close } = await stormScheduler(url, store, storm);
-        let fired = 0;
-        let firstMs = 0;
-        let halfMs = 0;
-        const t0 = performance.now();
-        scheduler.on('batch', (b: TimerBatch) => {
-          fired += b.fired;
-          if (!firstMs && fired > 0) firstMs = performance.now() - t0;
-          if (!halfMs && fired >= n / 2) halfMs = performance.now() - t0;
-        });
-        try {
-          await scheduler.drain();
-        } finally {
-          await close();
-        }
-        const allMs = performance.now() - t0;
-        if (fired !== n) throw new Error(`govflow storm fired ${fired} of ${n}`);
-        return { firstMs, halfMs, allMs };
-      });
+      // As the peers are measured: timers due at an instant ahead, the scheduler running (polling
+      // as `govflow worker` does), the figures taken from the due instant.
+      const { dueAt, scheduled } = due.next(n);
+      const { result, scheduleMs } = await withStorm(
+        url,
+        n,
+        async (store) => {
+          const { scheduler, close } = await stormScheduler(url, store, storm);
+          try {
+            const fired = new FireClock(n, dueAt);
+            scheduler.on('batch', (b: TimerBatch) => {
+              if (b.fired > 0) fired.record(b.fired);
+            });
+            scheduled();
+            scheduler.start();
+            const figures = await withDeadline(fired.result, 180_000, `govflow storm ${n}`);
+            const left = await store.db.selectFrom('timers').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+            if (fired.fired !== n || left.n !== 0) throw new Error(`govflow storm fired ${fired.fired} of ${n}, left ${left.n} timers`);
+            return figures;
+          } finally {
+            await close();
+          }
+        },
+        dueAt,
+      );
       return { ...result, scheduleMs };
     },
     async teardown() {},

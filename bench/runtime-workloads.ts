@@ -116,16 +116,19 @@ export const STORM_THREADS: StormFiring = { threads: 2, lanes: 2, batchSize: 100
 
 const CALENDARS = path.join(import.meta.dirname, '../processes/calendars');
 
+/** The one clock of `timed-reply`: its timer falls due this long after the start. */
+const TIMED_REPLY_LIMIT_MS = 10 * 60_000;
+
 /**
- * `n` instances of `timed-reply` started an hour ago by the database clock, so their one timer
- * each is due at the same past instant. Runs `fire` on them and drops the schema.
+ * `n` instances of `timed-reply` whose one timer each is due at the same instant: `dueAt` (epoch
+ * ms), by default 50 minutes ago by the database clock. Runs `fire` on them and drops the schema.
  */
-export async function withStorm<T>(url: string, n: number, fire: (store: Store) => Promise<T>): Promise<{ result: T; scheduleMs: number }> {
+export async function withStorm<T>(url: string, n: number, fire: (store: Store) => Promise<T>, dueAt?: number): Promise<{ result: T; scheduleMs: number }> {
   const store = await freshStore(url, 6);
   try {
     const db: Kysely<Database> = store.db;
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
-    const at = (rows[0] as { now: Date }).now.getTime() - 3_600_000;
+    const at = (dueAt ?? (rows[0] as { now: Date }).now.getTime() - 50 * 60_000) - TIMED_REPLY_LIMIT_MS;
     const s0 = performance.now();
     const seeder = createRuntime({ db, clock: { now: () => at }, groupCommit: { maxBatch: 1000, concurrency: 3 } });
     for (let from = 0; from < n; from += 20_000) {
@@ -155,7 +158,13 @@ export async function stormScheduler(
     await runtime.publish(timed, actors.head);
     const scheduler = new TimerScheduler({ db: store.db, runtime, batchSize: firing.batchSize, concurrency: firing.lanes });
     await scheduler.warmUp();
-    return { scheduler, close: () => runtime.close() };
+    return {
+      scheduler,
+      close: async () => {
+        await scheduler.stop();
+        await runtime.close();
+      },
+    };
   }
   const scheduler = await TimerThreads.open({
     connectionString: url,

@@ -16,6 +16,7 @@ export const FULL_PLAN: PeerPlan = {
   warmup: 40,
   fourStep: [{ concurrency: 1, instances: 50 }, { concurrency: 8, instances: 400 }, { concurrency: 32, instances: 800 }],
   storms: [10_000, 100_000],
+  stormRuns: { 10_000: { runs: 5, peers: ['govflow', 'pg-boss', 'graphile-worker'] } },
   stormCaps: { '@dbos-inc/dbos-sdk': DBOS_STORM_CAP },
   stormPriorMsPerTimer: STORM_PRIORS,
 };
