@@ -61,7 +61,7 @@ export function govflowPeer(options: { groupCommit: boolean; storm?: StormFiring
   const firing =
     storm.threads === 0
       ? `storms fired by one in-process timer scheduler (${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`
-      : `storms fired by ${storm.threads} timer threads as govflow worker runs them (each its own pool and runtime, ${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`;
+      : `storms fired by ${storm.threads} timer threads (\`govflow worker --timer-threads ${storm.threads}\`: each its own pool and runtime, ${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each), started before the due instant`;
   return {
     name: options.groupCommit ? 'govflow (group commit)' : 'govflow',
     version: '0.1.0',

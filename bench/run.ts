@@ -22,6 +22,8 @@ import { targetsSection, type RuntimeFigures } from './targets.ts';
 import type { Row } from './peers/suite.ts';
 
 const quick = process.argv.includes('--quick');
+/** Runs per figure: ≥ 3 for the full run; the quick smoke run measures every part once. */
+const runs = quick ? '1' : '3';
 const started = Date.now();
 const sections: string[] = [];
 const scratch = mkdtempSync(join(os.tmpdir(), 'govflow-bench-'));
@@ -30,12 +32,14 @@ const memoryFigures = join(scratch, 'memory.json');
 
 function child(script: string, args: string[], nodeFlags: string[] = []): string {
   console.error(`\n== ${script} ${args.join(' ')}`);
+  const t0 = Date.now();
   const out = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', join(import.meta.dirname, script), ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
   });
   process.stdout.write(out);
+  console.error(`== ${script}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return out;
 }
 
@@ -56,16 +60,16 @@ function ratios(ours: PeerFigures, peers: PeerFigures[]): string {
   return lines.join('\n');
 }
 
-sections.push(child('engine.ts', ['--items', '1000', '--runs', '3', '--steps', quick ? '4000' : '20000']));
+sections.push(child('engine.ts', ['--items', '1000', '--runs', runs, '--steps', quick ? '4000' : '20000']));
 const runtimeOut = join(import.meta.dirname, quick ? 'runtime-results.quick.md' : 'runtime-results.md');
 // The 100,000-timer storm is measured once, in the peer section beside pg-boss and graphile-worker.
-child('runtime.ts', ['--runs', '3', '--seconds', quick ? '0.3' : '3', '--storms', quick ? '2000' : '10000', '--out', runtimeOut, '--figures', runtimeFigures]);
+child('runtime.ts', ['--runs', runs, '--seconds', quick ? '0.3' : '3', '--storms', quick ? '2000' : '10000', '--out', runtimeOut, '--figures', runtimeFigures]);
 sections.push(readFileSync(runtimeOut, 'utf8'));
-sections.push(child('api.ts', ['--callers', '64', '--runs', '3', '--seconds', quick ? '0.5' : '4']));
+sections.push(child('api.ts', ['--callers', quick ? '16' : '64', '--runs', runs, '--seconds', quick ? '0.5' : '4']));
 sections.push(
-  child('memory.ts', ['--stored', quick ? '2000,20000' : '10000,1000000', '--runs', '3', '--commands', quick ? '1000' : '6000', '--figures', memoryFigures], ['--expose-gc']),
+  child('memory.ts', ['--stored', quick ? '2000,20000' : '10000,1000000', '--runs', runs, '--commands', quick ? '1000' : '6000', '--figures', memoryFigures], ['--expose-gc']),
 );
-sections.push(child('stats.ts', quick ? ['--instances', '20000', '--runs', '3', '--load-seconds', '1'] : ['--instances', '1000000', '--runs', '3']));
+sections.push(child('stats.ts', quick ? ['--instances', '20000', '--runs', runs, '--load-seconds', '1'] : ['--instances', '1000000', '--runs', runs]));
 
 const plan = quick ? QUICK_PLAN : FULL_PLAN;
 const peersStarted = Date.now();
@@ -108,7 +112,9 @@ const header = [
   `# govflow benchmarks${quick ? ' (quick smoke run)' : ''}`,
   '',
   `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${new Date().toISOString()} in ${Math.round((Date.now() - started) / 1000)} s. ` +
-    'Every figure is the median of ≥ 3 runs with min and max; all measured in this one run on this machine.',
+    (quick
+      ? 'A smoke run: every part once on small sizes, to show that everything runs; the figures are not comparable with the full run\'s.'
+      : 'Every figure is the median of ≥ 3 runs with min and max; all measured in this one run on this machine.'),
   '',
   '| machine | |',
   '|---|---|',

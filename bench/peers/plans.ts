@@ -21,9 +21,9 @@ export const FULL_PLAN: PeerPlan = {
   stormPriorMsPerTimer: STORM_PRIORS,
 };
 
-/** Quick run, a smoke test of every peer and measure: about 45 s for the peers unless the machine is overloaded (then the budget guard skips storms). */
+/** Quick run, a smoke test of every peer and measure, each once: about 30 s for the peers unless the machine is overloaded (then the budget guard skips storms). */
 export const QUICK_PLAN: PeerPlan = {
-  runs: 3,
+  runs: 1,
   warmup: 4,
   fourStep: [{ concurrency: 1, instances: 5 }, { concurrency: 8, instances: 24 }, { concurrency: 32, instances: 64 }],
   storms: [1_000],
