@@ -16,7 +16,7 @@ import { dbosPeer } from './peers/dbos.ts';
 import { graphileWorkerPeer } from './peers/graphile-worker.ts';
 import { pgBossPeer } from './peers/pg-boss.ts';
 import { FULL_PLAN, QUICK_PLAN } from './peers/plans.ts';
-import { measurePeer, type PeerFigures } from './peers/suite.ts';
+import { measurePeer, measurePeersInTurn, type PeerFigures } from './peers/suite.ts';
 import { formatReport, median } from './report.ts';
 import { targetsSection, type RuntimeFigures } from './targets.ts';
 import type { Row } from './peers/suite.ts';
@@ -81,16 +81,27 @@ try {
   // The peers get 8 minutes, or what is left of 14.5 when the sections above ran long, so the whole run stays
   // inside 15 minutes on a slow day (the budget guard then skips the storms that no longer fit, and says so).
   const budgetMs = quick ? 45_000 : Math.min(480_000, 870_000 - (peersStarted - started));
+  const govflow = govflowPeer({ groupCommit: false });
   const grouped = govflowPeer({ groupCommit: true });
-  const peers = [govflowPeer({ groupCommit: false }), grouped, pgBossPeer(), graphileWorkerPeer(), dbosPeer()];
-  for (const [i, peer] of peers.entries()) {
-    // govflow is what is measured: it runs its whole plan; the others share what is left of the budget.
-    const share = i === 0 ? Infinity : (budgetMs - (Date.now() - peersStarted)) / (peers.length - i);
-    console.error(`\n== ${peer.name}: ${Number.isFinite(share) ? `${Math.round(Math.max(share, 0) / 1000)} s share` : 'whole plan'}`);
-    // Timers are fired by the timer scheduler whether commands use group commit or not: the storms are measured once, above.
-    const peerPlan = peer === grouped ? { ...plan, storms: [] } : plan;
-    const f = await measurePeer(peer, db.connectionString, peerPlan, Date.now() + Math.max(share, 5_000));
-    if (peer === grouped) f.notes.push('storms: the same timer scheduler as govflow above (group commit applies to commands, not to timers)');
+  // Timers are fired by the timer scheduler whether commands use group commit or not: the storms are measured once, with govflow.
+  const f0 = await measurePeer(grouped, db.connectionString, { ...plan, storms: [] }, peersStarted + budgetMs);
+  f0.notes.push('storms: the same timer scheduler as govflow (group commit applies to commands, not to timers)');
+  // govflow and the two queues run their storms in turn, run by run, so that the machine's drift does not
+  // fall on one of them; DBOS, whose storm runs take tens of seconds each, runs alone afterwards with
+  // what is left. govflow is what is measured: it always runs its whole plan.
+  const dbosReserveMs = quick ? 10_000 : 100_000;
+  const inTurnDeadline = Date.now() + Math.max(budgetMs - (Date.now() - peersStarted) - dbosReserveMs, 5_000);
+  console.error(`\n== govflow, pg-boss, graphile-worker in turn: ${Math.round((inTurnDeadline - Date.now()) / 1000)} s for the queues`);
+  const [fg, ...fq] = await measurePeersInTurn(
+    [{ peer: govflow, deadlineAt: Infinity }, { peer: pgBossPeer(), deadlineAt: inTurnDeadline }, { peer: graphileWorkerPeer(), deadlineAt: inTurnDeadline }],
+    db.connectionString,
+    plan,
+  );
+  const dbosShare = Math.max(budgetMs - (Date.now() - peersStarted), 5_000);
+  console.error(`\n== @dbos-inc/dbos-sdk: ${Math.round(dbosShare / 1000)} s`);
+  const fd = await measurePeer(dbosPeer(), db.connectionString, plan, Date.now() + dbosShare);
+  for (const f of [fg!, f0, ...fq, fd]) {
+    if (f !== f0 && f !== fd) f.notes.push('storms: run in turn with govflow, pg-boss and graphile-worker, run by run');
     figures.push(f);
     sections.push(formatReport(`${f.name} ${f.version} — ${f.config}`, f.rows) + (f.notes.length ? `\n\n${f.notes.map((n) => `- ${n}`).join('\n')}` : ''));
   }

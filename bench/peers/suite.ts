@@ -73,13 +73,22 @@ class Budget {
     if (priorMsPerTimer !== undefined) this.#lastStorm = { n: 1, msPerRun: Budget.fixedRunMs + priorMsPerTimer };
   }
 
-  /** Why the measure must be skipped, or undefined if it may run. */
-  refuse(kind: '4-step' | 'storm', n: number, runs: number): string | undefined {
+  /** Estimated ms of `runs` storms of `n` timers; 0 before any storm and without a prior. */
+  stormEstimate(n: number, runs: number): number {
+    if (!this.#lastStorm) return 0;
+    const perTimer = Math.max(0, this.#lastStorm.msPerRun - Budget.fixedRunMs) / this.#lastStorm.n;
+    return runs * (Budget.fixedRunMs + perTimer * n);
+  }
+
+  /**
+   * Why the measure must be skipped, or undefined if it may run; `aheadMs` is time others will
+   * take before this measure ends (peers whose storms run in turn with it).
+   */
+  refuse(kind: '4-step' | 'storm', n: number, runs: number, aheadMs = 0): string | undefined {
     const left = this.deadlineAt - Date.now();
     if (left <= 0) return 'skipped, time budget spent';
-    if (kind === 'storm' && this.#lastStorm) {
-      const perTimer = Math.max(0, this.#lastStorm.msPerRun - Budget.fixedRunMs) / this.#lastStorm.n;
-      const estimate = runs * (Budget.fixedRunMs + perTimer * n);
+    if (kind === 'storm') {
+      const estimate = this.stormEstimate(n, runs) + aheadMs;
       if (estimate > left) return `skipped, estimated ${Math.round(estimate / 1000)} s but ${Math.round(left / 1000)} s of the time budget left`;
     }
     return undefined;
@@ -90,68 +99,127 @@ class Budget {
   }
 }
 
+/** A peer's rows (name → one value per run) and notes, as they are measured. */
+class Measures {
+  readonly rows = new Map<string, number[]>();
+  readonly notes: string[] = [];
+
+  add(name: string, value: number): void {
+    this.rows.set(name, [...(this.rows.get(name) ?? []), value]);
+  }
+
+  list(): Row[] {
+    return [...this.rows].map(([name, values]) => ({ name, values }));
+  }
+}
+
+/** Untimed warm-up, then the closed-loop 4-step measures of `plan` on a peer already set up. */
+async function measureFourStep(peer: PeerBench, plan: PeerPlan, budget: Budget, m: Measures): Promise<void> {
+  const started = Date.now();
+  if (plan.warmup > 0) await peer.fourStep(plan.warmup, Math.min(8, plan.warmup));
+  progress(`${peer.name} warm-up`, started);
+  for (const { concurrency, instances } of plan.fourStep) {
+    const label = `4-step c=${concurrency} (${count(instances)} inst.)`;
+    const refused = budget.refuse('4-step', instances, plan.runs);
+    if (refused) { m.notes.push(`${label}: ${refused}`); continue; }
+    const t0 = Date.now();
+    for (let run = 0; run < plan.runs; run++) {
+      try {
+        const r = await peer.fourStep(instances, concurrency);
+        m.add(`${label}: instances/s`, (instances * 1000) / r.ms);
+        m.add(`${label}: p50 latency ms`, percentile(r.latenciesMs, 50));
+        m.add(`${label}: p95 latency ms`, percentile(r.latenciesMs, 95));
+      } catch (error) {
+        m.notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
+      }
+    }
+    progress(`${peer.name} ${label}`, t0);
+  }
+}
+
+/**
+ * The storms of `plan` for peers already set up, in turn: each run of a size goes round the
+ * peers, starting one further along each time, so that on a shared machine whose load drifts
+ * over minutes each peer meets, on average, the same machine (one after another, a later peer
+ * would carry the drift into its ratio). A peer whose runs of a size would end after its budget's
+ * deadline, counting the runs of the peers before it, sits that size out, noted.
+ */
+async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Budget; m: Measures }>, plan: PeerPlan): Promise<void> {
+  for (const n of plan.storms) {
+    const label = `storm ${count(n)}`;
+    const taking: Array<{ peer: PeerBench; budget: Budget; m: Measures; runs: number; ms: number }> = [];
+    let aheadMs = 0;
+    for (const { peer, budget, m } of peers) {
+      const cap = plan.stormCaps?.[peer.name];
+      if (cap && n > cap.max) { m.notes.push(`${label}: not run, ${cap.reason}`); continue; }
+      const more = plan.stormRuns?.[n];
+      const runs = more?.peers.includes(peer.name) ? more.runs : plan.runs;
+      const refused = budget.refuse('storm', n, runs, aheadMs);
+      if (refused) { m.notes.push(`${label}: ${refused}`); continue; }
+      aheadMs += budget.stormEstimate(n, runs);
+      taking.push({ peer, budget, m, runs, ms: 0 });
+    }
+    const t0 = Date.now();
+    const rounds = Math.max(0, ...taking.map((t) => t.runs));
+    for (let run = 0; run < rounds; run++) {
+      for (let k = 0; k < taking.length; k++) {
+        const t = taking[(k + run) % taking.length]!;
+        if (run >= t.runs) continue;
+        const s0 = Date.now();
+        try {
+          const r = await stormWithRetry(t.peer, n, t.m.notes);
+          t.m.add(`${label}: first fired ms`, r.firstMs);
+          t.m.add(`${label}: half fired ms`, r.halfMs);
+          t.m.add(`${label}: all fired ms`, r.allMs);
+          t.m.add(`${label}: scheduling ms (before due)`, r.scheduleMs);
+        } catch (error) {
+          t.m.notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
+        }
+        t.ms += Date.now() - s0;
+      }
+    }
+    for (const t of taking) t.budget.recordStorm(n, t.runs, t.ms);
+    if (taking.length > 0) progress(`${taking.map((t) => t.peer.name).join(', ')} ${label}`, t0);
+  }
+}
+
+const figuresOf = (peer: PeerBench, m: Measures, started: number): PeerFigures => ({
+  name: peer.name, version: peer.version, config: peer.config, rows: m.list(), notes: m.notes, seconds: (Date.now() - started) / 1000,
+});
+
 /**
  * Sets the peer up, runs the plan and tears it down, even after a failure.
  * A failed run is noted and its measure keeps the runs that succeeded; a measure estimated to end
  * after `deadlineAt` (epoch ms) is skipped and noted, so one slow peer cannot hold the whole run.
  */
 export async function measurePeer(peer: PeerBench, connectionString: string, plan: PeerPlan, deadlineAt = Infinity): Promise<PeerFigures> {
-  const started = Date.now();
-  const rows = new Map<string, number[]>();
-  const notes: string[] = [];
-  const add = (name: string, value: number) => rows.set(name, [...(rows.get(name) ?? []), value]);
-  const budget = new Budget(deadlineAt, plan.stormPriorMsPerTimer?.[peer.name]);
+  return (await measurePeersInTurn([{ peer, deadlineAt }], connectionString, plan))[0]!;
+}
 
-  await peer.setup(connectionString);
+/**
+ * Sets the peers up, measures their 4-step workloads one peer after another, then their storms in
+ * turn, run by run (see `measureStorms`), and tears them all down, even after a failure. Each peer
+ * keeps to its own deadline (epoch ms), as in `measurePeer`; `seconds` of each is the whole call's.
+ */
+export async function measurePeersInTurn(
+  peers: ReadonlyArray<{ peer: PeerBench; deadlineAt: number }>,
+  connectionString: string,
+  plan: PeerPlan,
+): Promise<PeerFigures[]> {
+  const started = Date.now();
+  const each = peers.map(({ peer, deadlineAt }) => ({ peer, budget: new Budget(deadlineAt, plan.stormPriorMsPerTimer?.[peer.name]), m: new Measures() }));
+  const set: PeerBench[] = [];
   try {
-    if (plan.warmup > 0) await peer.fourStep(plan.warmup, Math.min(8, plan.warmup));
-    progress(`${peer.name} setup and warm-up`, started);
-    for (const { concurrency, instances } of plan.fourStep) {
-      const label = `4-step c=${concurrency} (${count(instances)} inst.)`;
-      const refused = budget.refuse('4-step', instances, plan.runs);
-      if (refused) { notes.push(`${label}: ${refused}`); continue; }
+    for (const { peer } of each) {
       const t0 = Date.now();
-      for (let run = 0; run < plan.runs; run++) {
-        try {
-          const r = await peer.fourStep(instances, concurrency);
-          add(`${label}: instances/s`, (instances * 1000) / r.ms);
-          add(`${label}: p50 latency ms`, percentile(r.latenciesMs, 50));
-          add(`${label}: p95 latency ms`, percentile(r.latenciesMs, 95));
-        } catch (error) {
-          notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
-        }
-      }
-      progress(`${peer.name} ${label}`, t0);
+      await peer.setup(connectionString);
+      set.push(peer);
+      progress(`${peer.name} setup`, t0);
     }
-    for (const n of plan.storms) {
-      const label = `storm ${count(n)}`;
-      const cap = plan.stormCaps?.[peer.name];
-      if (cap && n > cap.max) { notes.push(`${label}: not run, ${cap.reason}`); continue; }
-      const more = plan.stormRuns?.[n];
-      const runs = more?.peers.includes(peer.name) ? more.runs : plan.runs;
-      const refused = budget.refuse('storm', n, runs);
-      if (refused) { notes.push(`${label}: ${refused}`); continue; }
-      const t0 = Date.now();
-      for (let run = 0; run < runs; run++) {
-        try {
-          const r = await stormWithRetry(peer, n, notes);
-          add(`${label}: first fired ms`, r.firstMs);
-          add(`${label}: half fired ms`, r.halfMs);
-          add(`${label}: all fired ms`, r.allMs);
-          add(`${label}: scheduling ms (before due)`, r.scheduleMs);
-        } catch (error) {
-          notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
-        }
-      }
-      budget.recordStorm(n, runs, Date.now() - t0);
-      progress(`${peer.name} ${label}`, t0);
-    }
+    for (const { peer, budget, m } of each) await measureFourStep(peer, plan, budget, m);
+    await measureStorms(each, plan);
   } finally {
-    await peer.teardown();
+    for (const peer of set) await peer.teardown();
   }
-  return {
-    name: peer.name, version: peer.version, config: peer.config,
-    rows: [...rows].map(([name, values]) => ({ name, values })),
-    notes, seconds: (Date.now() - started) / 1000,
-  };
+  return each.map(({ peer, m }) => figuresOf(peer, m, started));
 }
