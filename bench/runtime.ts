@@ -28,13 +28,24 @@ interface Measured {
   p99: Series;
 }
 
-async function measure(label: string, once: () => Promise<LoopFigures>): Promise<Measured> {
-  const figures: LoopFigures[] = [];
-  for (let r = 0; r < runs; r++) figures.push(await once());
-  const rate = summarise(figures.map((f) => f.perSecond));
-  const p99 = summarise(figures.map((f) => f.p99Ms));
-  process.stderr.write(`${label}: median ${int(rate.median)} (min ${int(rate.min)}, max ${int(rate.max)}), p99 ${p99.median.toFixed(1)} ms\n`);
-  return { rate, p99 };
+/**
+ * Runs the workloads in turn, run by run (each round starting one further along), so that the
+ * machine's drift over minutes does not fall on one of them and their ratios compare like with like.
+ */
+async function measureInTurn(workloads: ReadonlyArray<readonly [label: string, once: () => Promise<LoopFigures>]>): Promise<Measured[]> {
+  const figures: LoopFigures[][] = workloads.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < workloads.length; k++) {
+      const i = (k + r) % workloads.length;
+      figures[i]!.push(await workloads[i]![1]());
+    }
+  }
+  return workloads.map(([label], i) => {
+    const rate = summarise(figures[i]!.map((f) => f.perSecond));
+    const p99 = summarise(figures[i]!.map((f) => f.p99Ms));
+    process.stderr.write(`${label}: median ${int(rate.median)} (min ${int(rate.min)}, max ${int(rate.max)}), p99 ${p99.median.toFixed(1)} ms\n`);
+    return { rate, p99 };
+  });
 }
 
 const client = new pg.Client({ connectionString: url });
@@ -61,10 +72,12 @@ const latencyRows: string[] = [];
 const figures: RuntimeFigures = { commands: [] };
 const medians = (m: Measured) => ({ perSecond: m.rate.median, p99Ms: m.p99.median });
 for (const clients of clientCounts) {
-  const raw = await measure(`raw ${clients}`, () => rawBaseline(url, clients, seconds));
-  const single = await measure(`govflow ${clients}`, () => govflowCommands(url, clients, seconds, false));
-  const cold = await measure(`govflow cold ${clients}`, () => govflowCommands(url, clients, seconds, false, true));
-  const group = await measure(`govflow group ${clients}`, () => govflowCommands(url, clients, seconds, true));
+  const [raw, single, cold, group] = (await measureInTurn([
+    [`raw ${clients}`, () => rawBaseline(url, clients, seconds)],
+    [`govflow ${clients}`, () => govflowCommands(url, clients, seconds, false)],
+    [`govflow cold ${clients}`, () => govflowCommands(url, clients, seconds, false, true)],
+    [`govflow group ${clients}`, () => govflowCommands(url, clients, seconds, true)],
+  ])) as [Measured, Measured, Measured, Measured];
   const ratio = (m: Measured) => (m.rate.median / raw.rate.median).toFixed(2);
   lines.push(`| ${clients} | ${cell(raw.rate)} | ${cell(single.rate)} | ${ratio(single)} | ${cell(cold.rate)} | ${ratio(cold)} | ${cell(group.rate)} | ${ratio(group)} |`);
   latencyRows.push(`| ${clients} | ${ms(raw.p99)} | ${ms(single.p99)} | ${ms(cold.p99)} | ${ms(group.p99)} |`);
@@ -72,7 +85,7 @@ for (const clients of clientCounts) {
 }
 let groupLine = '';
 if (groupClients > 0) {
-  const group = await measure(`govflow group ${groupClients}`, () => govflowCommands(url, groupClients, seconds, true));
+  const [group] = (await measureInTurn([[`govflow group ${groupClients}`, () => govflowCommands(url, groupClients, seconds, true)]])) as [Measured];
   groupLine = `Group commit with ${groupClients} concurrent callers (one command in flight each): ${cell(group.rate)} commands/s, p99 ${ms(group.p99)} ms.`;
   latencyRows.push(`| ${groupClients} | — | — | — | ${ms(group.p99)} |`);
   figures.group = { clients: groupClients, ...medians(group) };
@@ -125,7 +138,8 @@ lines.push(
   'else from a read first ("cold"); the raw baseline does its two writes in an explicit transaction (4 round trips).',
   'Group commit shares one write statement among concurrent commands of many instances (acknowledged after commit).',
   'The raw baseline opens one connection per client; govflow uses at most 8 (callers beyond that wait in the pool), since',
-  'more backends only compete with the engine process for the two cores.',
+  'more backends only compete with the engine process for the two cores. At each client count the four columns are measured in',
+  'turn, run by run, so that the drift of this shared machine falls on all of them alike.',
   `Load average at end ${(os.loadavg()[0] ?? 0).toFixed(1)} (other work on this machine makes figures noisy).`,
   '',
 );
