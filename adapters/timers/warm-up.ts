@@ -32,9 +32,9 @@ async function databaseNow(db: Kysely<Database>): Promise<number> {
 /**
  * A scheduler starts with code that has never run: its first batches would pay for compiling
  * the definitions, the engine, the SM3 seal and the write statement on top of their work. So it
- * first makes sure the audit partition of the month (`at`, else the database clock's now)
- * exists, then plans the firing of up to `limit` of the next due timers — read without locks, nothing
- * written, the plans thrown away. Nothing due, nothing done.
+ * first makes sure the audit partitions of the month (of `at`, else of the database clock's now)
+ * exist, then plans the firing of up to `limit` of the next due timers — read without locks,
+ * nothing written, the plans thrown away. Nothing due, nothing planned.
  */
 export async function warmUpFiring(db: Kysely<Database>, runtime: Runtime, limit: number, at?: number): Promise<void> {
   await runtime.prepareAuditMonth(at ?? (await databaseNow(db)));
