@@ -5,7 +5,7 @@ import { loadCalendarsFromDir } from '../adapters/calendar-files.ts';
 import { createRuntime, type Runtime } from '../adapters/runtime/runtime.ts';
 import type { TimerBatch } from '../adapters/timers/timer-scheduler.ts';
 import { loadDefinitions, type CompiledDefinition } from '../engine/index.ts';
-import { FireClock, LateScheduleError, withDeadline } from './peers/common.ts';
+import { DueInstant, FireClock, withDeadline } from './peers/common.ts';
 import type { PeerBench, TimerStormResult } from './peers/types.ts';
 import { freshStore, STORM_THREADS, stormScheduler, withStorm, type StormFiring } from './runtime-workloads.ts';
 
@@ -26,29 +26,6 @@ const head = { id: 'head-1', role: 'head', department: 'market-regulation' };
 const applicant = { id: 'applicant-1', role: 'applicant' };
 
 /**
- * The due instant of govflow's next storm of `n` timers: 300 ms + 1.25 × the time the previous
- * storm of that size took to be scheduled (first: 3 s + 0.3 ms per timer) — the instance starts
- * that arm the timers, a vacuum of `timers` and the timer threads' start.
- */
-class StormLead {
-  readonly #lastMs = new Map<number, number>();
-
-  next(n: number): { dueAt: number; scheduled: () => void } {
-    const start = Date.now();
-    const dueAt = start + 300 + Math.ceil(1.25 * (this.#lastMs.get(n) ?? 3000 + 0.3 * n));
-    return {
-      dueAt,
-      /** Call when the storm is stored and the scheduler is ready. @throws if that was after the due instant. */
-      scheduled: () => {
-        const end = Date.now();
-        this.#lastMs.set(n, end - start);
-        if (end > dueAt) throw new LateScheduleError(`govflow: scheduling ${n} timers ended ${end - dueAt} ms after their due instant`);
-      },
-    };
-  }
-}
-
-/**
  * govflow driven through the same `PeerBench` interface as the peers: each step is a durable
  * command (its own transaction, or a shared one with group commit) with its audit row and timer
  * arm/cancel; the storm fires `timed-reply` timers (seeded by `withStorm`) as `storm` says: by default on
@@ -57,7 +34,9 @@ class StormLead {
 export function govflowPeer(options: { groupCommit: boolean; storm?: StormFiring }): PeerBench {
   let url = '';
   const storm = options.storm ?? STORM_THREADS;
-  const due = new StormLead();
+  // Scheduling a storm is the instance starts that arm its timers, a vacuum of `timers` and the
+  // timer threads' start (a fresh schema and two threads: about 3 s whatever the size).
+  const due = new DueInstant(0.3, 'govflow', { baseMs: 300, margin: 1.25, fixedMs: 3000 });
   const firing =
     storm.threads === 0
       ? `storms fired by one in-process timer scheduler (${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`

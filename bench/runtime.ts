@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { inTurn } from './in-turn.ts';
 import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
 import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
@@ -28,18 +29,12 @@ interface Measured {
   p99: Series;
 }
 
-/**
- * Runs the workloads in turn, run by run (each round starting one further along), so that the
- * machine's drift over minutes does not fall on one of them and their ratios compare like with like.
- */
+/** `runs` runs of each workload, measured in turn (see `inTurn`) so that their ratios compare like with like. */
 async function measureInTurn(workloads: ReadonlyArray<readonly [label: string, once: () => Promise<LoopFigures>]>): Promise<Measured[]> {
   const figures: LoopFigures[][] = workloads.map(() => []);
-  for (let r = 0; r < runs; r++) {
-    for (let k = 0; k < workloads.length; k++) {
-      const i = (k + r) % workloads.length;
-      figures[i]!.push(await workloads[i]![1]());
-    }
-  }
+  await inTurn(workloads.map((_, i) => i), () => runs, async (i) => {
+    figures[i]!.push(await workloads[i]![1]());
+  });
   return workloads.map(([label], i) => {
     const rate = summarise(figures[i]!.map((f) => f.perSecond));
     const p99 = summarise(figures[i]!.map((f) => f.p99Ms));

@@ -108,21 +108,30 @@ export class LateScheduleError extends Error {
 }
 
 /**
- * Picks a storm's due instant far enough ahead for the peer to schedule every timer first.
- * Starts from the peer's guess of its scheduling cost per job and then uses the cost it
- * observed in its previous storm, with a margin for a noisy machine.
+ * Picks a storm's due instant far enough ahead for the peer to schedule every timer first:
+ * `baseMs` + `margin` × the expected scheduling time. Expected is what the previous storm of the
+ * same size took; for a new size, `fixedMs` + the cost per job observed in the previous storm
+ * (at first the peer's guess) × the jobs.
  */
 export class DueInstant {
   #perJobMs: number;
+  readonly #lastBySize = new Map<number, number>();
+  readonly #baseMs: number;
+  readonly #margin: number;
+  readonly #fixedMs: number;
 
-  constructor(guessPerJobMs: number, readonly peer: string) {
+  constructor(guessPerJobMs: number, readonly peer: string, options: { baseMs?: number; margin?: number; fixedMs?: number } = {}) {
     this.#perJobMs = guessPerJobMs;
+    this.#baseMs = options.baseMs ?? 500;
+    this.#margin = options.margin ?? 1.5;
+    this.#fixedMs = options.fixedMs ?? 0;
   }
 
   /** Epoch ms at which `n` timers scheduled from now should all be due. */
   next(n: number): { dueAt: number; scheduled: () => number } {
     const start = Date.now();
-    const dueAt = start + 500 + Math.ceil(n * this.#perJobMs * 1.5);
+    const expected = this.#lastBySize.get(n) ?? this.#fixedMs + n * this.#perJobMs;
+    const dueAt = start + this.#baseMs + Math.ceil(expected * this.#margin);
     return {
       dueAt,
       /**
@@ -131,7 +140,8 @@ export class DueInstant {
        */
       scheduled: () => {
         const end = Date.now();
-        this.#perJobMs = (end - start) / n;
+        this.#lastBySize.set(n, end - start);
+        this.#perJobMs = Math.max(0, end - start - this.#fixedMs) / n;
         if (end > dueAt) throw new LateScheduleError(`${this.peer}: scheduling ${n} timers ended ${end - dueAt} ms after their due instant`);
         return end - start;
       },

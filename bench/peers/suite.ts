@@ -1,7 +1,9 @@
 /**
- * Drives one peer through a plan and returns report rows (median/min/max over runs via
- * `bench/stats.ts`). Used by `bench/peers/run.ts`; the lead's `npm run bench` can call it too.
+ * Drives peers through a plan — one, or several with their storms in turn — and returns their
+ * rows, a value per run (reported as median/min/max by `bench/report.ts`). Used by
+ * `bench/peers/run.ts` and `npm run bench`.
  */
+import { inTurn } from '../in-turn.ts';
 import { LateScheduleError } from './common.ts';
 import type { PeerBench, TimerStormResult } from './types.ts';
 
@@ -138,11 +140,9 @@ async function measureFourStep(peer: PeerBench, plan: PeerPlan, budget: Budget, 
 }
 
 /**
- * The storms of `plan` for peers already set up, in turn: each run of a size goes round the
- * peers, starting one further along each time, so that on a shared machine whose load drifts
- * over minutes each peer meets, on average, the same machine (one after another, a later peer
- * would carry the drift into its ratio). A peer whose runs of a size would end after its budget's
- * deadline, counting the runs of the peers before it that have a deadline, sits that size out, noted.
+ * The storms of `plan` for peers already set up, size by size, each size's runs in turn (see
+ * `inTurn`). A peer whose runs of a size would end after its budget's deadline, counting the
+ * runs of the peers before it that have a deadline, sits that size out, noted.
  */
 async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Budget; m: Measures }>, plan: PeerPlan): Promise<void> {
   for (const n of plan.storms) {
@@ -162,24 +162,19 @@ async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Bud
       taking.push({ peer, budget, m, runs, ms: 0 });
     }
     const t0 = Date.now();
-    const rounds = Math.max(0, ...taking.map((t) => t.runs));
-    for (let run = 0; run < rounds; run++) {
-      for (let k = 0; k < taking.length; k++) {
-        const t = taking[(k + run) % taking.length]!;
-        if (run >= t.runs) continue;
-        const s0 = Date.now();
-        try {
-          const r = await stormWithRetry(t.peer, n, t.m.notes);
-          t.m.add(`${label}: first fired ms`, r.firstMs);
-          t.m.add(`${label}: half fired ms`, r.halfMs);
-          t.m.add(`${label}: all fired ms`, r.allMs);
-          t.m.add(`${label}: scheduling ms (before due)`, r.scheduleMs);
-        } catch (error) {
-          t.m.notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
-        }
-        t.ms += Date.now() - s0;
+    await inTurn(taking, (t) => t.runs, async (t, run) => {
+      const s0 = Date.now();
+      try {
+        const r = await stormWithRetry(t.peer, n, t.m.notes);
+        t.m.add(`${label}: first fired ms`, r.firstMs);
+        t.m.add(`${label}: half fired ms`, r.halfMs);
+        t.m.add(`${label}: all fired ms`, r.allMs);
+        t.m.add(`${label}: scheduling ms (before due)`, r.scheduleMs);
+      } catch (error) {
+        t.m.notes.push(`${label} run ${run + 1}: ${(error as Error).message}`);
       }
-    }
+      t.ms += Date.now() - s0;
+    });
     for (const t of taking) t.budget.recordStorm(n, t.runs, t.ms);
     if (taking.length > 0) progress(`${taking.map((t) => t.peer.name).join(', ')} ${label}`, t0);
   }
