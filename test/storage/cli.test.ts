@@ -20,6 +20,14 @@ const LATEST = migrations.at(-1)?.version;
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'govflow-cli-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
+/** `govflow worker` on the test database's `schema`, polling every 50 ms. */
+function spawnWorker(schema: string) {
+  return spawn(process.execPath, ['bin/govflow.mjs', 'worker', '--poll', '50'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, DATABASE_URL: testDatabaseUrl(), GOVFLOW_SCHEMA: schema },
+  });
+}
+
 /** Runs a command action with `env`, capturing what it prints. */
 async function run(action: (io: { out: (t: string) => void; env: NodeJS.ProcessEnv }) => Promise<number>, env: NodeJS.ProcessEnv) {
   let text = '';
@@ -59,22 +67,43 @@ it('worker: fires an overdue timer on start, then stops cleanly on SIGTERM', asy
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(store.db);
     const rt = createRuntime({ db: store.db, clock: { now: () => (rows[0] as { now: Date }).now.getTime() - 3_600_000 } });
     const { instanceId } = await rt.start(loadFixture('timed-reply'), { n: 1 }, actors.applicant);
-    const worker = spawn(process.execPath, ['bin/govflow.mjs', 'worker', '--poll', '50'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), GOVFLOW_SCHEMA: store.schema },
-    });
+    const worker = spawnWorker(store.schema);
     const lines = createInterface({ input: worker.stdout });
     const seen: string[] = [];
+    // The timer may fire before the worker reports that it runs: wait for both lines.
+    const running = (l: string) => l.startsWith('✓ 工作进程已启动 worker running');
+    const fired = (l: string) => l.startsWith('定时器 timers: fired 1');
     for await (const line of lines) {
       seen.push(line);
-      if (line.startsWith('定时器 timers: fired 1')) break;
+      if (seen.some(running) && seen.some(fired)) break;
     }
     const exited = once(worker, 'exit');
     worker.kill('SIGTERM');
     expect(await exited).toEqual([0, null]);
-    expect(seen.some((l) => l.startsWith('✓ 工作进程已启动 worker running'))).toBe(true);
+    expect(seen.some(running)).toBe(true);
     const row = await store.db.selectFrom('instances').select(['status', 'outcome']).where('id', '=', instanceId).executeTakeFirst();
     expect(row).toEqual({ status: 'done', outcome: 'lapsed' });
+    ok = true;
+  } finally {
+    await store.dispose(!ok);
+  }
+});
+
+it('worker: a SIGTERM that arrives while it is still starting stops it cleanly once started', async () => {
+  const store = await openTestStore('postgres', 'worker-early');
+  let ok = false;
+  try {
+    const worker = spawnWorker(store.schema);
+    const lines = createInterface({ input: worker.stdout });
+    const seen: string[] = [];
+    const exited = once(worker, 'exit');
+    for await (const line of lines) {
+      // The first line is the maintenance report, printed before the scheduler starts.
+      if (seen.length === 0) worker.kill('SIGTERM');
+      seen.push(line);
+    }
+    expect(await exited).toEqual([0, null]);
+    expect(seen.some((l) => l.startsWith('✓ 工作进程已启动 worker running'))).toBe(true);
     ok = true;
   } finally {
     await store.dispose(!ok);

@@ -27,6 +27,7 @@ import type { Calendar } from '../../../engine/calendar/types.ts';
 import type { CompiledDefinition } from '../../../engine/index.ts';
 import { calendarsDir, loadSet, REPO_ROOT } from './load-set.ts';
 import type { CommandIo } from './migrate.ts';
+import { stopSignal } from '../stop-signal.ts';
 
 const defaultIo: CommandIo = { out: (t) => process.stdout.write(t), env: process.env };
 
@@ -106,6 +107,7 @@ export async function runStatsProject(options: { processes: string[] }, io: Comm
 
 /** `govflow stats follow`: keeps the projections up to date until SIGINT/SIGTERM. */
 export async function runStatsFollow(options: { processes: string[]; poll: number }, io: CommandIo = defaultIo): Promise<number> {
+  const stopped = stopSignal();
   const store = await openStore({ env: io.env });
   await migrate(store.db);
   const projector = new StatsProjector({ db: store.db, ...statsSetup(options.processes), pollMs: options.poll, bus: store.bus });
@@ -113,10 +115,7 @@ export async function runStatsFollow(options: { processes: string[]; poll: numbe
   projector.on('error', (e) => io.out(`✗ 统计投影出错 projection failed: ${String(e)}\n`));
   await projector.start();
   io.out('✓ 统计投影运行中 statistics projector running\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   await projector.stop();
   await store.close();
   return 0;

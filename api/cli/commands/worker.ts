@@ -16,6 +16,7 @@ import { openStore } from '../../../adapters/storage/open-store.ts';
 import type { Store } from '../../../adapters/storage/store.ts';
 import { TimerScheduler } from '../../../adapters/timers/timer-scheduler.ts';
 import { defaultTimerThreads, TimerThreads } from '../../../adapters/timers/timer-threads.ts';
+import { stopSignal } from '../stop-signal.ts';
 
 export interface WorkerOptions {
   calendars: string;
@@ -157,14 +158,12 @@ export async function startWorker(
  * first (safe with several nodes: advisory lock).
  */
 export async function runWorker(options: WorkerOptions): Promise<number> {
+  const stopped = stopSignal();
   const store = await openStore();
   await migrate(store.db);
   const databaseUrl = process.env['DATABASE_URL'];
   const worker = await startWorker(store, { ...options, ...(databaseUrl ? { databaseUrl } : {}) });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   await worker.stop();
   await store.close();
   return 0;
