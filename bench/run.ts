@@ -47,7 +47,7 @@ function child(script: string, args: string[], nodeFlags: string[] = []): string
 function ratios(ours: PeerFigures, peers: PeerFigures[]): string {
   const lines = ['## govflow ÷ peers (× better; > 1 means govflow is ahead)', '', `| measure | ${peers.map((p) => p.name).join(' | ')} |`, `|---|${peers.map(() => '---:').join('|')}|`];
   for (const row of ours.rows) {
-    if (row.name.includes('scheduling')) continue;
+    if (row.name.includes('scheduling') || row.name.includes('CPU probe')) continue;
     const cells = peers.map((p) => {
       const theirs = p.rows.find((r) => r.name === row.name);
       if (!theirs || theirs.values.length === 0 || row.values.length === 0) return '—';
@@ -102,6 +102,12 @@ try {
   const fd = await measurePeer(dbosPeer(), db.connectionString, plan, Date.now() + dbosShare);
   for (const f of [fg!, f0, ...fq, fd]) {
     if (f !== f0 && f !== fd) f.notes.push('storms: run in turn with govflow, pg-boss and graphile-worker, run by run');
+    if (f !== f0) {
+      f.notes.push(
+        'storms: every run starts, untimed, with a CHECKPOINT (no run pays for one the runs before it set off) and the CPU probe ' +
+          '(a fixed piece of work, 53–90 ms over one idle minute here: how fast the machine was just then; see bench/storm-prelude.ts)',
+      );
+    }
     figures.push(f);
     sections.push(formatReport(`${f.name} ${f.version} — ${f.config}`, f.rows) + (f.notes.length ? `\n\n${f.notes.map((n) => `- ${n}`).join('\n')}` : ''));
   }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { inTurn } from './in-turn.ts';
+import { beforeStorm } from './storm-prelude.ts';
 import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
 import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
@@ -98,7 +99,7 @@ lines.push(
   'as many, up to the batch): **in process** = one `TimerScheduler` on the',
   `main thread with ${STORM_IN_PROCESS.lanes} claim transactions in flight; **${STORM_THREADS.threads} timer threads** = \`TimerThreads\` (what \`govflow worker\` runs on`,
   `PostgreSQL), ${STORM_THREADS.threads} worker threads with their own pool and runtime and ${STORM_THREADS.lanes} claim transactions in flight each. The two`,
-  'alternate run by run on fresh schemas. Before the clock starts, each scheduler (in process, or each timer thread after it has',
+  'alternate run by run on fresh schemas, each after a CHECKPOINT. Before the clock starts, each scheduler (in process, or each timer thread after it has',
   'connected) has planned the firing of up to one batch of due timers without writing or locking anything, as `govflow worker`',
   'does at start, to compile its code and the definitions. Seconds from the',
   'first claim until every timer has fired (median, min–max); speed-up = in process ÷ threads (medians). Both share the two',
@@ -111,6 +112,7 @@ for (const n of storms) {
   const results = firings.map(() => [] as Array<{ seconds: number; perSecond: number }>);
   for (let r = 0; r < runs; r++) {
     for (const [i, [label, firing]] of firings.entries()) {
+      await beforeStorm(url);
       const result = await timerStorm(url, n, firing);
       results[i]?.push(result);
       process.stderr.write(`storm ${n} ${label} run ${r + 1}: ${result.seconds.toFixed(2)} s\n`);

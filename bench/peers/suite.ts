@@ -4,6 +4,7 @@
  * `bench/peers/run.ts` and `npm run bench`.
  */
 import { inTurn } from '../in-turn.ts';
+import { beforeStorm } from '../storm-prelude.ts';
 import { LateScheduleError } from './common.ts';
 import type { PeerBench, TimerStormResult } from './types.ts';
 
@@ -141,10 +142,10 @@ async function measureFourStep(peer: PeerBench, plan: PeerPlan, budget: Budget, 
 
 /**
  * The storms of `plan` for peers already set up, size by size, each size's runs in turn (see
- * `inTurn`). A peer whose runs of a size would end after its budget's deadline, counting the
+ * `inTurn`), each run after `beforeStorm` (a checkpoint, then the CPU probe, recorded). A peer whose runs of a size would end after its budget's deadline, counting the
  * runs of the peers before it that have a deadline, sits that size out, noted.
  */
-async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Budget; m: Measures }>, plan: PeerPlan): Promise<void> {
+async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Budget; m: Measures }>, plan: PeerPlan, connectionString: string): Promise<void> {
   for (const n of plan.storms) {
     const label = `storm ${count(n)}`;
     const taking: Array<{ peer: PeerBench; budget: Budget; m: Measures; runs: number; ms: number }> = [];
@@ -165,6 +166,9 @@ async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Bud
     await inTurn(taking, (t) => t.runs, async (t, run) => {
       const s0 = Date.now();
       try {
+        const prelude = await beforeStorm(connectionString);
+        t.m.add(`${label}: CPU probe ms (just before)`, prelude.probeMs);
+        if (prelude.noCheckpoint !== undefined && run === 0) t.m.notes.push(`${label}: no checkpoint before the runs (${prelude.noCheckpoint})`);
         const r = await stormWithRetry(t.peer, n, t.m.notes);
         t.m.add(`${label}: first fired ms`, r.firstMs);
         t.m.add(`${label}: half fired ms`, r.halfMs);
@@ -214,7 +218,7 @@ export async function measurePeersInTurn(
       progress(`${peer.name} setup`, t0);
     }
     for (const { peer, budget, m } of each) await measureFourStep(peer, plan, budget, m);
-    await measureStorms(each, plan);
+    await measureStorms(each, plan, connectionString);
   } finally {
     for (const peer of set) await peer.teardown();
   }
