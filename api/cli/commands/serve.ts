@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startServer } from '../../http/server/start-server.ts';
+import { stopSignal } from '../stop-signal.ts';
 
 /**
  * `govflow serve [--port N] [--host H]`: runs the service until SIGINT or SIGTERM, then shuts
@@ -14,24 +15,23 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: { port?: string; host?: string }) => {
       const port = options.port !== undefined ? Number(options.port) : undefined;
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new Error(`端口无效 invalid port: ${options.port}`);
+      const stopped = stopSignal();
       const server = await startServer({ ...(port !== undefined ? { port } : {}), ...(options.host !== undefined ? { hostname: options.host } : {}) });
       process.stdout.write(`govflow 已启动 listening on ${server.url}  (Ctrl-C 停止 to stop)\n`);
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          process.stderr.write(`再次收到 ${signal}，立即退出 second ${signal}: exiting now\n`);
-          process.exit(130);
-        }
-        stopping = true;
-        server
-          .close()
-          .then(() => process.exit(0))
-          .catch((error: unknown) => {
-            process.stderr.write(`关闭失败 shutdown failed: ${String(error)}\n`);
-            process.exit(1);
-          });
+      const signal = await stopped;
+      const now = (again: NodeJS.Signals) => {
+        process.stderr.write(`再次收到 ${again}，立即退出 second ${again}: exiting now\n`);
+        process.exit(130);
       };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
+      process.stderr.write(`收到 ${signal}，正在停止 ${signal}: stopping\n`);
+      try {
+        await server.close();
+        process.exit(0);
+      } catch (error) {
+        process.stderr.write(`关闭失败 shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      }
     });
 }
