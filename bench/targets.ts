@@ -95,11 +95,21 @@ export function judgeTargets(f: TargetInputs): Verdict[] {
   }
   for (const [timers, limitMs] of [[100_000, 5000], [10_000, 1000]] as const) {
     const label = `storm ${timers.toLocaleString('en-US')}`;
+    const allRow = f.ours.rows.find((r) => r.name === `${label}: all fired ms`);
     const all = rowMedian(f.ours, `${label}: all fired ms`);
-    v.push({ target: `${label}: all fired and applied ≤ ${secs(limitMs)}`, measured: all === undefined ? '—' : secs(all), met: all === undefined ? undefined : all <= limitMs });
+    const probe = (p: PeerFigures | undefined) => rowMedian(p, `${label}: CPU probe ms (just before)`);
+    const ourProbe = probe(f.ours);
+    const range = allRow && allRow.values.length > 1 ? ` (runs ${secs(Math.min(...allRow.values))}–${secs(Math.max(...allRow.values))}${ourProbe === undefined ? '' : `; CPU probe ${int(ourProbe)} ms`})` : '';
+    v.push({
+      target: `${label}: all fired and applied ≤ ${secs(limitMs)}`,
+      measured: all === undefined ? '—' : `${secs(all)}${range}`,
+      met: all === undefined ? undefined : all <= limitMs,
+    });
     for (const name of ['pg-boss', 'graphile-worker']) {
       const x = ahead(all, rowMedian(peer(name), `${label}: all fired ms`), false);
-      v.push({ target: `${label}: ahead of ${name} (all fired)`, measured: x === undefined ? '—' : `${x.toFixed(2)}×`, met: x === undefined ? undefined : x > 1 });
+      const theirProbe = probe(peer(name));
+      const probes = ourProbe === undefined || theirProbe === undefined ? '' : ` (CPU probe ${int(ourProbe)} vs ${int(theirProbe)} ms)`;
+      v.push({ target: `${label}: ahead of ${name} (all fired)`, measured: x === undefined ? '—' : `${x.toFixed(2)}×${probes}`, met: x === undefined ? undefined : x > 1 });
     }
   }
   const first = rowMedian(f.ours, 'storm 100,000: first fired ms');
