@@ -99,10 +99,13 @@ export function judgeTargets(f: TargetInputs): Verdict[] {
     const all = rowMedian(f.ours, `${label}: all fired ms`);
     const probe = (p: PeerFigures | undefined) => rowMedian(p, `${label}: CPU probe ms (just before)`);
     const ourProbe = probe(f.ours);
-    const range = allRow && allRow.values.length > 1 ? ` (runs ${secs(Math.min(...allRow.values))}–${secs(Math.max(...allRow.values))}${ourProbe === undefined ? '' : `; CPU probe ${int(ourProbe)} ms`})` : '';
+    const detail = [
+      allRow && allRow.values.length > 1 ? `runs ${secs(Math.min(...allRow.values))}–${secs(Math.max(...allRow.values))}` : '',
+      ourProbe === undefined ? '' : `CPU probe ${int(ourProbe)} ms`,
+    ].filter(Boolean);
     v.push({
       target: `${label}: all fired and applied ≤ ${secs(limitMs)}`,
-      measured: all === undefined ? '—' : `${secs(all)}${range}`,
+      measured: all === undefined ? '—' : `${secs(all)}${detail.length > 0 ? ` (${detail.join('; ')})` : ''}`,
       met: all === undefined ? undefined : all <= limitMs,
     });
     for (const name of ['pg-boss', 'graphile-worker']) {

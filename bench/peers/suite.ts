@@ -142,8 +142,9 @@ async function measureFourStep(peer: PeerBench, plan: PeerPlan, budget: Budget, 
 
 /**
  * The storms of `plan` for peers already set up, size by size, each size's runs in turn (see
- * `inTurn`), each run after `beforeStorm` (a checkpoint, then the CPU probe, recorded). A peer whose runs of a size would end after its budget's deadline, counting the
- * runs of the peers before it that have a deadline, sits that size out, noted.
+ * `inTurn`), each run after `beforeStorm` (a checkpoint, then the CPU probe, recorded). A peer
+ * whose runs of a size would end after its budget's deadline, counting the runs of the peers
+ * before it that have a deadline, sits that size out, noted.
  */
 async function measureStorms(peers: ReadonlyArray<{ peer: PeerBench; budget: Budget; m: Measures }>, plan: PeerPlan, connectionString: string): Promise<void> {
   for (const n of plan.storms) {
