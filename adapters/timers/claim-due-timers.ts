@@ -24,21 +24,25 @@ export interface ClaimedTimer {
 /**
  * Takes up to `limit` due timers: deletes them and returns them, in due order (an instance's
  * timers due together by their `fire_order`, those of different instances by instance id), each
- * instance's row with its first timer. The claim locks instance rows, not timer rows: timers of
- * an instance locked by another claim or by a command in flight are skipped (picked up next
- * round), so a claim never waits and never deadlocks with a command, and two claims never split
- * one instance's same-instant timers between them (a yellow card always fires before the expiry
- * due with it). The claim belongs to `trx`: if it rolls back, the timers are due again.
+ * instance's row with its first timer. The claim locks each timer row with its instance row,
+ * skipping those locked: timers of an instance locked by another claim or by a command in flight
+ * are picked up next round, so a claim never waits and never deadlocks with a command, and two
+ * claims never split one instance's same-instant timers between them (a yellow card always fires
+ * before the expiry due with it). Locking the timer row as well means a timer that another claim
+ * fired, or a command cancelled, after this statement began is passed over, not counted against
+ * `limit`, and one re-armed meanwhile is taken as it is now: so an empty claim means that nothing
+ * due is left but what others hold, never that everything it looked at had just been fired. The
+ * claim belongs to `trx`: if it rolls back, the timers are due again.
  *
  * @param at epoch ms to compare with; omitted, the database clock `now()` decides.
  */
 export async function claimDueTimers(trx: Executor, limit: number, at?: number): Promise<ClaimedTimer[]> {
   const now = at === undefined ? sql`now()` : sql`cast(${new Date(at).toISOString()} as timestamptz)`;
-  // Rows locked by FOR UPDATE are the latest committed versions, so the instance columns are
-  // taken from the locking query, not joined again under the statement's older snapshot. The
-  // timers are deleted by the exact row versions that were found due: one a command re-armed or
-  // cancelled meanwhile is not deleted (and not fired) by this claim. Deleting by row address also
-  // keeps the claim's cost proportional to the batch, not to the whole timer table.
+  // Rows locked by FOR UPDATE are the latest committed versions (a row changed since the
+  // statement began is read again and checked against the conditions once more), so the columns
+  // are taken from the locking query, not joined again under the statement's older snapshot, and
+  // the timers are deleted by the addresses of the versions locked. Deleting by row address keeps
+  // the claim's cost proportional to the batch, not to the whole timer table.
   // The batch comes back as one text (see `readClaimed`).
   const { rows } = await sql<{ fired_at: number; claimed: string | null }>`${PREPARED}with picked as (
       select t.ctid as row_address, t.instance_id, t.timer_id, i.definition_id, i.definition_version, i.department, i.receipt_no,
@@ -47,7 +51,7 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
       order by t.due_at, t.fire_order, t.instance_id
       limit ${limit}
-      for update of i skip locked),
+      for update of t, i skip locked),
     gone as (
       delete from timers as t where t.ctid = any(array(select row_address from picked))
       returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts)
