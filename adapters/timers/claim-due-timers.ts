@@ -24,8 +24,10 @@ export interface ClaimedTimer {
 /**
  * Takes up to `limit` due timers: deletes them and returns them, in due order (an instance's
  * timers due together by their `fire_order`, those of different instances by instance id), each
- * instance's row with its first timer. The claim locks each timer row with its instance row,
- * skipping those locked: timers of an instance locked by another claim or by a command in flight
+ * instance's row with its first timer. The claim locks each timer row after its instance row
+ * (in that order: a timer of an instance held elsewhere is passed over without locking the timer,
+ * which would keep another claim from taking it with its instance's other timers), skipping those
+ * locked: timers of an instance locked by another claim or by a command in flight
  * are picked up next round, so a claim never waits and never deadlocks with a command, and two
  * claims never split one instance's same-instant timers between them (a yellow card always fires
  * before the expiry due with it). Locking the timer row as well means a timer that another claim
@@ -51,7 +53,7 @@ export async function claimDueTimers(trx: Executor, limit: number, at?: number):
       where t.due_at <= ${now} and (t.retry_at is null or t.retry_at <= ${now})
       order by t.due_at, t.fire_order, t.instance_id
       limit ${limit}
-      for update of t, i skip locked),
+      for update of i, t skip locked),
     gone as (
       delete from timers as t where t.ctid = any(array(select row_address from picked))
       returning t.instance_id, t.timer_id, t.clock, t.region, t.due_at, t.fire_order, t.attempts)
