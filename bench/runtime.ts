@@ -99,7 +99,7 @@ lines.push(
   'as many, up to the batch): **in process** = one `TimerScheduler` on the',
   `main thread with ${STORM_IN_PROCESS.lanes} claim transactions in flight; **${STORM_THREADS.threads} timer threads** = \`TimerThreads\` (what \`govflow worker\` runs on`,
   `PostgreSQL), ${STORM_THREADS.threads} worker threads with their own pool and runtime and ${STORM_THREADS.lanes} claim transactions in flight each. The two`,
-  'alternate run by run on fresh schemas, each after a CHECKPOINT. Before the clock starts, each scheduler (in process, or each timer thread after it has',
+  'run in turn, run by run (see bench/in-turn.ts), on fresh schemas, each after a CHECKPOINT. Before the clock starts, each scheduler (in process, or each timer thread after it has',
   'connected) has planned the firing of up to one batch of due timers without writing or locking anything, as `govflow worker`',
   'does at start, to compile its code and the definitions. Seconds from the',
   'first claim until every timer has fired (median, min–max); speed-up = in process ÷ threads (medians). Both share the two',
@@ -110,14 +110,13 @@ lines.push(`| timers due at one instant | in process: seconds | timers/s | ${fir
 lines.push('|---:|---:|---:|---:|---:|---:|');
 for (const n of storms) {
   const results = firings.map(() => [] as Array<{ seconds: number; perSecond: number }>);
-  for (let r = 0; r < runs; r++) {
-    for (const [i, [label, firing]] of firings.entries()) {
-      await beforeStorm(url);
-      const result = await timerStorm(url, n, firing);
-      results[i]?.push(result);
-      process.stderr.write(`storm ${n} ${label} run ${r + 1}: ${result.seconds.toFixed(2)} s\n`);
-    }
-  }
+  await inTurn(firings.map((_, i) => i), () => runs, async (i, run) => {
+    const [label, firing] = firings[i]!;
+    await beforeStorm(url);
+    const result = await timerStorm(url, n, firing);
+    results[i]?.push(result);
+    process.stderr.write(`storm ${n} ${label} run ${run + 1}: ${result.seconds.toFixed(2)} s\n`);
+  });
   const cells = results.map((rs) => {
     const secs = summarise(rs.map((x) => x.seconds));
     const rate = summarise(rs.map((x) => x.perSecond));

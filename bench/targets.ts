@@ -96,7 +96,7 @@ export function judgeTargets(f: TargetInputs): Verdict[] {
   for (const [timers, limitMs] of [[100_000, 5000], [10_000, 1000]] as const) {
     const label = `storm ${timers.toLocaleString('en-US')}`;
     const allRow = f.ours.rows.find((r) => r.name === `${label}: all fired ms`);
-    const all = rowMedian(f.ours, `${label}: all fired ms`);
+    const all = allRow && allRow.values.length > 0 ? median(allRow.values) : undefined;
     const probe = (p: PeerFigures | undefined) => rowMedian(p, `${label}: CPU probe ms (just before)`);
     const ourProbe = probe(f.ours);
     const detail = [
