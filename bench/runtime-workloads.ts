@@ -8,7 +8,7 @@ import { migrate } from '../adapters/storage/migrate.ts';
 import { openPostgresStore } from '../adapters/storage/open-postgres.ts';
 import type { Store } from '../adapters/storage/store.ts';
 import { TimerScheduler } from '../adapters/timers/timer-scheduler.ts';
-import { TimerThreads } from '../adapters/timers/timer-threads.ts';
+import { defaultLanes, TimerThreads } from '../adapters/timers/timer-threads.ts';
 import { actors, loadFixture } from '../test/support/runtime-fixture.ts';
 
 const permit = loadFixture('runtime-permit');
@@ -110,9 +110,9 @@ export interface StormFiring {
   batchSize: number;
 }
 
-/** The storms' firing setups: the in-process scheduler, and two timer threads (one per core here). */
+/** The storms' firing setups: the in-process scheduler, and two timer threads (one per core here) with their default lanes. */
 export const STORM_IN_PROCESS: StormFiring = { threads: 0, lanes: 2, batchSize: 1000 };
-export const STORM_THREADS: StormFiring = { threads: 2, lanes: 2, batchSize: 1000 };
+export const STORM_THREADS: StormFiring = { threads: 2, lanes: defaultLanes(2), batchSize: 1000 };
 
 const CALENDARS = path.join(import.meta.dirname, '../processes/calendars');
 
