@@ -7,7 +7,7 @@ import type { TimerBatch } from '../adapters/timers/timer-scheduler.ts';
 import { loadDefinitions, type CompiledDefinition } from '../engine/index.ts';
 import { DueInstant, FireClock, withDeadline } from './peers/common.ts';
 import type { PeerBench, TimerStormResult } from './peers/types.ts';
-import { freshStore, STORM_THREADS, stormScheduler, withStorm, type StormFiring } from './runtime-workloads.ts';
+import { claimsInFlight, freshStore, STORM_THREADS, stormScheduler, withStorm, type StormFiring } from './runtime-workloads.ts';
 
 const root = join(import.meta.dirname, '..');
 /** Connections govflow uses for one-transaction-per-command runs, whatever the number of callers. */
@@ -39,8 +39,8 @@ export function govflowPeer(options: { groupCommit: boolean; storm?: StormFiring
   const due = new DueInstant(0.3, 'govflow', { baseMs: 300, margin: 1.25, fixedMs: 3000 });
   const firing =
     storm.threads === 0
-      ? `storms fired by one in-process timer scheduler (${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each)`
-      : `storms fired by ${storm.threads} timer threads (\`govflow worker --timer-threads ${storm.threads}\`: each its own pool and runtime, ${storm.lanes} claim transactions in flight, ${storm.batchSize} timers each), started before the due instant`;
+      ? `storms fired by one in-process timer scheduler (${claimsInFlight(storm.lanes)}, ${storm.batchSize} timers each)`
+      : `storms fired by ${storm.threads} timer threads (\`govflow worker --timer-threads ${storm.threads}\`: each its own pool and runtime, ${claimsInFlight(storm.lanes)}, ${storm.batchSize} timers each), started before the due instant`;
   return {
     name: options.groupCommit ? 'govflow (group commit)' : 'govflow',
     version: '0.1.0',

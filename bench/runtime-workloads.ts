@@ -110,6 +110,11 @@ export interface StormFiring {
   batchSize: number;
 }
 
+/** "`n` claim transaction(s) in flight", for the reports. */
+export function claimsInFlight(n: number): string {
+  return `${n} claim transaction${n === 1 ? '' : 's'} in flight`;
+}
+
 /** The storms' firing setups: the in-process scheduler, and two timer threads (one per core here) with their default lanes. */
 export const STORM_IN_PROCESS: StormFiring = { threads: 0, lanes: 2, batchSize: 1000 };
 export const STORM_THREADS: StormFiring = { threads: 2, lanes: defaultLanes(2), batchSize: 1000 };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { inTurn } from './in-turn.ts';
 import { beforeStorm } from './storm-prelude.ts';
-import { govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
+import { claimsInFlight, govflowCommands, rawBaseline, STORM_IN_PROCESS, STORM_THREADS, timerStorm, type LoopFigures, type StormFiring } from './runtime-workloads.ts';
 import { int, summarise, type Series } from './runtime-stats.ts';
 import { FIRST_CLAIM } from '../adapters/timers/timer-scheduler.ts';
 import { benchDatabaseUrl, option } from './options.ts';
@@ -97,8 +97,8 @@ lines.push('', '## Timer storm 定时器风暴', '');
 lines.push(
   `Fired by the database clock, up to ${int(STORM_IN_PROCESS.batchSize)} timers per claim transaction (each lane's first claims are smaller: ${int(FIRST_CLAIM)}, then four times`,
   'as many, up to the batch): **in process** = one `TimerScheduler` on the',
-  `main thread with ${STORM_IN_PROCESS.lanes} claim transactions in flight; **${STORM_THREADS.threads} timer threads** = \`TimerThreads\` (what \`govflow worker\` runs on`,
-  `PostgreSQL), ${STORM_THREADS.threads} worker threads with their own pool and runtime and ${STORM_THREADS.lanes} claim transactions in flight each. The two`,
+  `main thread with ${claimsInFlight(STORM_IN_PROCESS.lanes)}; **${STORM_THREADS.threads} timer threads** = \`TimerThreads\` (what \`govflow worker\` runs on`,
+  `PostgreSQL), ${STORM_THREADS.threads} worker threads with their own pool and runtime and ${claimsInFlight(STORM_THREADS.lanes)} each. The two`,
   'run in turn, run by run (see bench/in-turn.ts), on fresh schemas, each after a CHECKPOINT. Before the clock starts, each scheduler (in process, or each timer thread after it has',
   'connected) has planned the firing of up to one batch of due timers without writing or locking anything, as `govflow worker`',
   'does at start, to compile its code and the definitions. Seconds from the',
