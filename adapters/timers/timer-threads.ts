@@ -64,6 +64,8 @@ export function defaultTimerThreads(): number {
  */
 export class TimerThreads extends EventEmitter<TimerSchedulerEvents> {
   readonly threads: number;
+  /** Claim transactions each thread keeps in flight. */
+  readonly lanes: number;
   readonly #data: TimerThreadData;
   readonly #slots: ThreadSlot[] = [];
   readonly #respawns = new Set<NodeJS.Timeout>();
@@ -85,6 +87,7 @@ export class TimerThreads extends EventEmitter<TimerSchedulerEvents> {
       maxAttempts: options.maxAttempts ?? 5,
       concurrency: options.concurrency ?? defaultLanes(options.threads),
     };
+    this.lanes = this.#data.concurrency;
   }
 
   /**

@@ -8,7 +8,7 @@ import { verifyAudit } from '../../adapters/audit/verify-audit.ts';
 import { createRuntime } from '../../adapters/runtime/runtime.ts';
 import type { Database } from '../../adapters/storage/database.ts';
 import type { TimerBatch } from '../../adapters/timers/timer-scheduler.ts';
-import { TimerThreads } from '../../adapters/timers/timer-threads.ts';
+import { defaultLanes, TimerThreads } from '../../adapters/timers/timer-threads.ts';
 import { snapshotsNotMatchingReplay } from '../support/replay-check.ts';
 import { actors, loadFixture } from '../support/runtime-fixture.ts';
 import { openTestStore, testDatabaseUrl, type TestStore } from '../support/test-database.ts';
@@ -177,7 +177,7 @@ it('govflow worker fires timers on its timer threads on PostgreSQL and stops the
   const io = { out: (l: string) => lines.push(l), log: new Writable({ write: (_chunk, _encoding, done) => done() }) };
   const worker = await startWorker(store, { calendars: CALENDARS, batch: 50, poll: 20, stats: false, timerThreads: 2, databaseUrl: testDatabaseUrl() }, io);
   try {
-    expect(lines.at(-1)).toContain('2 timer threads');
+    expect(lines.at(-1)).toContain('2 timer threads（每个在途认领 1 claim in flight each）');
     // The threads work off the due timers on their own; wait for them (bounded by the test timeout).
     for (;;) {
       const left = await db.selectFrom('timers').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
@@ -192,4 +192,8 @@ it('govflow worker fires timers on its timer threads on PostgreSQL and stops the
   const versions = await sql<{ version: number; n: number }>`
     select version, count(*)::int as n from instances where id = any(${ids}::uuid[]) group by version`.execute(db);
   expect(versions.rows).toEqual([{ version: 2, n: 300 }]);
+});
+
+it('keeps two claims in flight on a thread running alone, one on each of several', () => {
+  expect([1, 2, 3, 4].map(defaultLanes)).toEqual([2, 1, 1, 1]);
 });

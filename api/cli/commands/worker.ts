@@ -137,7 +137,9 @@ export async function startWorker(
   }
   out(
     `✓ 工作进程已启动 worker running on ${store.kind === 'postgres' ? `PostgreSQL schema ${store.schema}` : 'PGlite'}` +
-      (useThreads ? ` · 定时器线程 ${threads} timer threads` : ' · 定时器在主线程 timers on the main thread') +
+      (scheduler instanceof TimerThreads
+        ? ` · 定时器线程 ${threads} timer threads（每个在途认领 ${scheduler.lanes} claim${scheduler.lanes === 1 ? '' : 's'} in flight each）`
+        : ' · 定时器在主线程 timers on the main thread') +
       (projector ? ' · 统计投影 statistics projector on' : ''),
   );
   return {
