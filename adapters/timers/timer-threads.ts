@@ -64,8 +64,6 @@ export function defaultTimerThreads(): number {
  */
 export class TimerThreads extends EventEmitter<TimerSchedulerEvents> {
   readonly threads: number;
-  /** Claim transactions each thread keeps in flight. */
-  readonly lanes: number;
   readonly #data: TimerThreadData;
   readonly #slots: ThreadSlot[] = [];
   readonly #respawns = new Set<NodeJS.Timeout>();
@@ -87,7 +85,11 @@ export class TimerThreads extends EventEmitter<TimerSchedulerEvents> {
       maxAttempts: options.maxAttempts ?? 5,
       concurrency: options.concurrency ?? defaultLanes(options.threads),
     };
-    this.lanes = this.#data.concurrency;
+  }
+
+  /** Claim transactions each thread keeps in flight. */
+  get lanes(): number {
+    return this.#data.concurrency;
   }
 
   /**
